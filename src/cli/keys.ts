@@ -1,0 +1,33 @@
+import { UsageError } from '../errors.js';
+import { Keyring } from '../services/keys.js';
+import { parse } from './args.js';
+import { openCommandRuntime } from './runtime.js';
+
+const USAGE = 'gatehouse keys rotate | gatehouse keys list [--json]';
+
+export async function keysCommand(args: readonly string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  if (sub !== 'rotate' && sub !== 'list') throw new UsageError(`usage: ${USAGE}`);
+  const { values } = parse(rest, { json: { type: 'boolean' } }, { min: 0, max: 0, usage: USAGE });
+  const runtime = await openCommandRuntime();
+  try {
+    const keys = await Keyring.open(runtime.config, runtime.store, runtime.clock);
+    if (sub === 'rotate') {
+      const key = await keys.rotate();
+      process.stdout.write(`${key.kid}\n`);
+      process.stderr.write(`new ${key.alg} signing key ${key.kid} is current; running servers pick it up within ${runtime.config.keyRefreshInterval}s\n`);
+      return;
+    }
+    const list = keys.all().map((k) => ({
+      kid: k.kid,
+      alg: k.alg,
+      status: k.retiredAt === null ? 'current' : 'retired',
+      created_at: new Date(k.createdAt).toISOString(),
+      retired_at: k.retiredAt === null ? null : new Date(k.retiredAt).toISOString(),
+    }));
+    if (values.json) process.stdout.write(`${JSON.stringify(list)}\n`);
+    else for (const k of list) process.stdout.write(`${k.kid}\t${k.alg}\t${k.status}\t${k.created_at}${k.retired_at ? `\tretired ${k.retired_at}` : ''}\n`);
+  } finally {
+    await runtime.close();
+  }
+}

@@ -1,0 +1,57 @@
+import pino, { type Logger } from 'pino';
+import { systemClock, type Clock } from '../clock.js';
+import { loadConfig, type Config } from '../config.js';
+import { createLogger } from '../log.js';
+import { createPasswordHasher } from '../passwords/hasher.js';
+import type { PasswordHasher } from '../passwords/hasher.js';
+import { Audit } from '../services/audit.js';
+import { UserService } from '../services/users.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/store.js';
+
+/** What every command works with: the validated config, a migrated store, a logger. */
+export interface Runtime {
+  readonly config: Config;
+  readonly store: Store;
+  readonly clock: Clock;
+  readonly hasher: PasswordHasher;
+  readonly audit: Audit;
+  readonly log: Logger;
+  /** Waits for audit writes, then closes the store. */
+  close(): Promise<void>;
+}
+
+/** The only place the process environment is read. */
+export async function openRuntime(options: { logLevel?: string; stderr?: boolean } = {}): Promise<Runtime> {
+  const config = loadConfig(process.env);
+  const log = createLogger(options.logLevel ?? config.logLevel, options.stderr ? pino.destination(2) : undefined);
+  const store = await openStore(config.database);
+  try {
+    await store.migrate();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const audit = new Audit(store, systemClock, log);
+  return {
+    config,
+    store,
+    clock: systemClock,
+    hasher: createPasswordHasher(config.argon2),
+    audit,
+    log,
+    async close() {
+      await audit.flush();
+      await store.close();
+    },
+  };
+}
+
+/** A CLI command's log: warnings and worse, on stderr, so stdout stays the command's output. */
+export function openCommandRuntime(): Promise<Runtime> {
+  return openRuntime({ logLevel: process.env['GATEHOUSE_LOG_LEVEL'] === 'silent' ? 'silent' : 'warn', stderr: true });
+}
+
+export function userService(runtime: Runtime): UserService {
+  return new UserService(runtime.store, runtime.hasher, runtime.clock, runtime.audit);
+}

@@ -1,0 +1,34 @@
+import { buildApp } from '../http/app.js';
+import { bootstrapAdmin } from '../services/bootstrap.js';
+import { Keyring } from '../services/keys.js';
+import { parse } from './args.js';
+import { openRuntime } from './runtime.js';
+
+export async function serveCommand(args: readonly string[]): Promise<void> {
+  parse(args, {}, { min: 0, max: 0, usage: 'gatehouse serve' });
+  const runtime = await openRuntime();
+  const { config, store, clock, hasher, audit, log } = runtime;
+  const keys = await Keyring.open(config, store, clock);
+  const { server, services } = await buildApp(config, { store, clock, hasher, keys, audit, log });
+  await bootstrapAdmin(config, store, services.users, log);
+  keys.startRefreshing(log);
+
+  let closing = false;
+  const shutdown = (signal: string): void => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    keys.stop();
+    server
+      .close()
+      .then(() => runtime.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+
+  await server.listen({ host: config.host, port: config.port });
+}

@@ -1,0 +1,123 @@
+import { UsageError } from '../errors.js';
+import { toProfile } from '../services/users.js';
+import { parse } from './args.js';
+import { readImportFile } from './import-file.js';
+import { promptPassword, readPasswordFromStdin } from './password-input.js';
+import { openCommandRuntime, userService } from './runtime.js';
+
+export async function userCommand(args: readonly string[]): Promise<void> {
+  const [sub, ...rest] = args;
+  switch (sub) {
+    case 'add':
+      return addUser(rest);
+    case 'list':
+      return listUsers(rest);
+    case 'disable':
+    case 'enable':
+      return setDisabled(rest, sub === 'disable');
+    case 'delete':
+      return deleteUser(rest);
+    case 'import':
+      return importUsers(rest);
+    default:
+      throw new UsageError(`unknown user command${sub ? ` "${sub}"` : ''}; one of: add, list, disable, enable, delete, import`);
+  }
+}
+
+async function addUser(args: readonly string[]): Promise<void> {
+  const usage = 'gatehouse user add USERNAME [--email E] [--full-name N] [--role R]... [--disabled] [--password-stdin]';
+  const { values, positionals } = parse(
+    args,
+    {
+      email: { type: 'string' },
+      'full-name': { type: 'string' },
+      role: { type: 'string', multiple: true },
+      disabled: { type: 'boolean' },
+      'password-stdin': { type: 'boolean' },
+    },
+    { min: 1, max: 1, usage },
+  );
+  // Read the password before opening the store, so a bad start leaves nothing behind.
+  const password = values['password-stdin'] ? await readPasswordFromStdin() : await promptPassword();
+  const runtime = await openCommandRuntime();
+  try {
+    const user = await userService(runtime).create({
+      username: positionals[0] as string,
+      password,
+      email: values.email ?? null,
+      fullName: values['full-name'] ?? null,
+      ...(values.role ? { roles: values.role } : {}),
+      disabled: values.disabled ?? false,
+    });
+    process.stdout.write(`${user.id}\n`);
+    process.stderr.write(`created user ${user.username} (roles: ${user.roles.join(', ') || 'none'})\n`);
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function listUsers(args: readonly string[]): Promise<void> {
+  const { values } = parse(
+    args,
+    { search: { type: 'string' }, json: { type: 'boolean' }, limit: { type: 'string' } },
+    { min: 0, max: 0, usage: 'gatehouse user list [--search S] [--limit N] [--json]' },
+  );
+  const limit = values.limit === undefined ? 1000 : Number(values.limit);
+  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
+  const runtime = await openCommandRuntime();
+  try {
+    const { users, total } = await userService(runtime).list({ limit, offset: 0, ...(values.search ? { search: values.search } : {}) });
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ total, users: users.map(toProfile) })}\n`);
+      return;
+    }
+    for (const u of users) {
+      process.stdout.write(`${u.username}\t${u.email ?? '-'}\t${u.roles.join(',') || '-'}\t${u.disabled ? 'disabled' : 'active'}\t${u.id}\n`);
+    }
+    process.stderr.write(`${users.length} of ${total} users\n`);
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function setDisabled(args: readonly string[], disabled: boolean): Promise<void> {
+  const verb = disabled ? 'disable' : 'enable';
+  const { positionals } = parse(args, {}, { min: 1, max: 1, usage: `gatehouse user ${verb} USERNAME` });
+  const runtime = await openCommandRuntime();
+  try {
+    const users = userService(runtime);
+    const user = await users.getByUsername(positionals[0] as string);
+    await users.update(user.id, { disabled });
+    process.stderr.write(`${verb}d user ${user.username}\n`);
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function deleteUser(args: readonly string[]): Promise<void> {
+  const { positionals } = parse(args, {}, { min: 1, max: 1, usage: 'gatehouse user delete USERNAME' });
+  const runtime = await openCommandRuntime();
+  try {
+    const users = userService(runtime);
+    const user = await users.getByUsername(positionals[0] as string);
+    await users.delete(user.id);
+    process.stderr.write(`deleted user ${user.username}\n`);
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function importUsers(args: readonly string[]): Promise<void> {
+  const { positionals } = parse(args, {}, { min: 1, max: 1, usage: 'gatehouse user import FILE' });
+  const file = positionals[0] as string;
+  const records = await readImportFile(file);
+  process.stderr.write(`read ${records.length} users from ${file}\n`);
+  const runtime = await openCommandRuntime();
+  try {
+    const { created, skipped } = await userService(runtime).importUsers(records);
+    process.stderr.write(`imported ${created} users`);
+    process.stderr.write(skipped.length > 0 ? `; skipped ${skipped.length} that exist already: ${skipped.join(', ')}\n` : '\n');
+  } finally {
+    await runtime.close();
+  }
+}

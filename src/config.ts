@@ -1,0 +1,292 @@
+import path from 'node:path';
+import { ConfigError } from './errors.js';
+
+export const JWT_ALGORITHMS = ['ES256', 'EdDSA', 'RS256', 'HS256'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+export type DatabaseConfig =
+  | { readonly kind: 'sqlite'; readonly path: string }
+  | { readonly kind: 'postgres'; readonly url: string };
+
+export interface Argon2Params {
+  /** KiB */
+  readonly memoryCost: number;
+  readonly timeCost: number;
+  readonly parallelism: number;
+}
+
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly dataDir: string;
+  readonly database: DatabaseConfig;
+  readonly redisUrl: string | undefined;
+  readonly issuer: string;
+  /** `aud` of access tokens; undefined leaves the claim out (seed-compatible profile). */
+  readonly audience: string | undefined;
+  readonly jwtAlgorithm: JwtAlgorithm;
+  readonly jwtSecret: Buffer | undefined;
+  /** Seconds. */
+  readonly accessTokenTtl: number;
+  /** Seconds: absolute lifetime of a refresh-token family. */
+  readonly refreshTokenTtl: number;
+  readonly refreshTokens: boolean;
+  readonly subject: 'id' | 'username';
+  readonly admin: { readonly username: string; readonly password: string } | undefined;
+  readonly registration: 'open' | 'closed';
+  /** Role name → scopes that role may be granted. */
+  readonly roleScopes: Readonly<Record<string, readonly string[]>>;
+  readonly argon2: Argon2Params;
+  /** Addresses (or `true` for any) whose X-Forwarded-For is believed. */
+  readonly trustProxy: boolean | readonly string[];
+  readonly corsOrigins: readonly string[];
+  readonly keyEncryptionKey: Buffer | undefined;
+  /** Seconds between looks at the store for rotated signing keys. */
+  readonly keyRefreshInterval: number;
+  readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+}
+
+export const DEFAULT_ROLE_SCOPES: Readonly<Record<string, readonly string[]>> = {
+  user: ['me'],
+  admin: ['me', 'admin'],
+};
+
+/** OWASP Password Storage Cheat Sheet minimum for argon2id: m=19 MiB, t=2, p=1. */
+export const DEFAULT_ARGON2: Argon2Params = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Every variable Gatehouse reads; any other GATEHOUSE_* is a typo and stops the start. */
+const KNOWN = new Set([
+  'GATEHOUSE_HOST',
+  'GATEHOUSE_PORT',
+  'GATEHOUSE_DATA_DIR',
+  'GATEHOUSE_DATABASE_URL',
+  'GATEHOUSE_REDIS_URL',
+  'GATEHOUSE_ISSUER',
+  'GATEHOUSE_AUDIENCE',
+  'GATEHOUSE_JWT_ALG',
+  'GATEHOUSE_JWT_SECRET',
+  'GATEHOUSE_ACCESS_TOKEN_TTL',
+  'GATEHOUSE_REFRESH_TOKEN_TTL',
+  'GATEHOUSE_REFRESH_TOKENS',
+  'GATEHOUSE_SUBJECT',
+  'GATEHOUSE_ADMIN_USERNAME',
+  'GATEHOUSE_ADMIN_PASSWORD',
+  'GATEHOUSE_REGISTRATION',
+  'GATEHOUSE_ROLE_SCOPES',
+  'GATEHOUSE_ARGON2_MEMORY',
+  'GATEHOUSE_ARGON2_TIME',
+  'GATEHOUSE_ARGON2_PARALLELISM',
+  'GATEHOUSE_TRUST_PROXY',
+  'GATEHOUSE_CORS_ORIGINS',
+  'GATEHOUSE_KEY_ENCRYPTION_KEY',
+  'GATEHOUSE_KEY_REFRESH_INTERVAL',
+  'GATEHOUSE_LOG_LEVEL',
+]);
+
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 scope-token
+
+/** Reads and validates the whole configuration once; the first bad value throws a ConfigError naming it. */
+export function loadConfig(env: Env, cwd = process.cwd()): Config {
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('GATEHOUSE_') && !KNOWN.has(name)) {
+      throw new ConfigError(`${name} is not a Gatehouse setting (check the spelling)`);
+    }
+  }
+  const get = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+  };
+
+  const host = get('GATEHOUSE_HOST') ?? '127.0.0.1';
+  const port = integer('GATEHOUSE_PORT', get('GATEHOUSE_PORT') ?? '8000', 0, 65_535);
+  const dataDir = path.resolve(cwd, get('GATEHOUSE_DATA_DIR') ?? 'data');
+  const database = parseDatabaseUrl(get('GATEHOUSE_DATABASE_URL'), dataDir, cwd);
+  const redisUrl = get('GATEHOUSE_REDIS_URL');
+  if (redisUrl !== undefined && !/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError('GATEHOUSE_REDIS_URL must start with redis:// or rediss://');
+  }
+
+  const issuer = get('GATEHOUSE_ISSUER') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  if (!isHttpUrl(issuer) || issuer.endsWith('/')) {
+    throw new ConfigError('GATEHOUSE_ISSUER must be an http(s) URL without a trailing slash');
+  }
+
+  const jwtAlgorithm = oneOf('GATEHOUSE_JWT_ALG', get('GATEHOUSE_JWT_ALG') ?? 'ES256', JWT_ALGORITHMS);
+  const secretText = env['GATEHOUSE_JWT_SECRET'];
+  let jwtSecret: Buffer | undefined;
+  if (jwtAlgorithm === 'HS256') {
+    if (secretText === undefined || secretText === '') {
+      throw new ConfigError('GATEHOUSE_JWT_SECRET is required when GATEHOUSE_JWT_ALG=HS256 (at least 32 bytes)');
+    }
+    jwtSecret = Buffer.from(secretText, 'utf8');
+    if (jwtSecret.length < 32) {
+      throw new ConfigError('GATEHOUSE_JWT_SECRET must be at least 32 bytes for HS256');
+    }
+  } else if (secretText !== undefined && secretText !== '') {
+    throw new ConfigError(`GATEHOUSE_JWT_SECRET is only used with HS256; GATEHOUSE_JWT_ALG is ${jwtAlgorithm}`);
+  }
+
+  const accessTokenTtl = duration('GATEHOUSE_ACCESS_TOKEN_TTL', get('GATEHOUSE_ACCESS_TOKEN_TTL') ?? '15m');
+  const refreshTokenTtl = duration('GATEHOUSE_REFRESH_TOKEN_TTL', get('GATEHOUSE_REFRESH_TOKEN_TTL') ?? '30d');
+  const refreshTokens = bool('GATEHOUSE_REFRESH_TOKENS', get('GATEHOUSE_REFRESH_TOKENS') ?? 'on');
+  const subject = oneOf('GATEHOUSE_SUBJECT', get('GATEHOUSE_SUBJECT') ?? 'id', ['id', 'username'] as const);
+
+  // The seed-compatible profile leaves `aud` out: PyJWT rejects a token with `aud` when the app names none.
+  const audienceText = get('GATEHOUSE_AUDIENCE');
+  const audience = audienceText ?? (subject === 'username' ? undefined : issuer);
+
+  const adminUsername = get('GATEHOUSE_ADMIN_USERNAME');
+  const adminPassword = env['GATEHOUSE_ADMIN_PASSWORD'];
+  if ((adminUsername === undefined) !== (adminPassword === undefined || adminPassword === '')) {
+    throw new ConfigError('GATEHOUSE_ADMIN_USERNAME and GATEHOUSE_ADMIN_PASSWORD must be set together');
+  }
+  const admin =
+    adminUsername !== undefined && adminPassword !== undefined ? { username: adminUsername, password: adminPassword } : undefined;
+
+  const registration = oneOf('GATEHOUSE_REGISTRATION', get('GATEHOUSE_REGISTRATION') ?? 'closed', ['open', 'closed'] as const);
+  const roleScopes = parseRoleScopes(get('GATEHOUSE_ROLE_SCOPES'));
+
+  const argon2: Argon2Params = {
+    memoryCost: integer('GATEHOUSE_ARGON2_MEMORY', get('GATEHOUSE_ARGON2_MEMORY') ?? String(DEFAULT_ARGON2.memoryCost), 19_456, 4_194_304),
+    timeCost: integer('GATEHOUSE_ARGON2_TIME', get('GATEHOUSE_ARGON2_TIME') ?? String(DEFAULT_ARGON2.timeCost), 2, 100),
+    parallelism: integer('GATEHOUSE_ARGON2_PARALLELISM', get('GATEHOUSE_ARGON2_PARALLELISM') ?? String(DEFAULT_ARGON2.parallelism), 1, 64),
+  };
+
+  const trustProxy = parseTrustProxy(get('GATEHOUSE_TRUST_PROXY'));
+  const corsOrigins = (get('GATEHOUSE_CORS_ORIGINS') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  for (const origin of corsOrigins) {
+    if (!isHttpUrl(origin) || new URL(origin).origin !== origin) {
+      throw new ConfigError(`GATEHOUSE_CORS_ORIGINS has "${origin}", which is not an origin like https://app.example.com`);
+    }
+  }
+
+  const kekText = get('GATEHOUSE_KEY_ENCRYPTION_KEY');
+  let keyEncryptionKey: Buffer | undefined;
+  if (kekText !== undefined) {
+    keyEncryptionKey = Buffer.from(kekText, 'base64');
+    if (keyEncryptionKey.length !== 32) {
+      throw new ConfigError('GATEHOUSE_KEY_ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)');
+    }
+  }
+  const keyRefreshInterval = duration('GATEHOUSE_KEY_REFRESH_INTERVAL', get('GATEHOUSE_KEY_REFRESH_INTERVAL') ?? '2s');
+  const logLevel = oneOf('GATEHOUSE_LOG_LEVEL', get('GATEHOUSE_LOG_LEVEL') ?? 'info', [
+    'fatal',
+    'error',
+    'warn',
+    'info',
+    'debug',
+    'trace',
+    'silent',
+  ] as const);
+
+  return Object.freeze({
+    host,
+    port,
+    dataDir,
+    database,
+    redisUrl,
+    issuer,
+    audience,
+    jwtAlgorithm,
+    jwtSecret,
+    accessTokenTtl,
+    refreshTokenTtl,
+    refreshTokens,
+    subject,
+    admin,
+    registration,
+    roleScopes,
+    argon2,
+    trustProxy,
+    corsOrigins,
+    keyEncryptionKey,
+    keyRefreshInterval,
+    logLevel,
+  });
+}
+
+function parseDatabaseUrl(value: string | undefined, dataDir: string, cwd: string): DatabaseConfig {
+  if (value === undefined) return { kind: 'sqlite', path: path.join(dataDir, 'gatehouse.db') };
+  if (value.startsWith('sqlite:')) {
+    const file = value.slice('sqlite:'.length).replace(/^\/\/(?=\/)/, '');
+    if (file === '') throw new ConfigError('GATEHOUSE_DATABASE_URL sqlite: needs a file path, e.g. sqlite:./data/gatehouse.db');
+    return { kind: 'sqlite', path: file === ':memory:' ? file : path.resolve(cwd, file) };
+  }
+  if (/^postgres(ql)?:\/\//.test(value)) {
+    try {
+      new URL(value);
+    } catch {
+      throw new ConfigError('GATEHOUSE_DATABASE_URL is not a valid postgres:// URL');
+    }
+    return { kind: 'postgres', url: value };
+  }
+  throw new ConfigError('GATEHOUSE_DATABASE_URL must be sqlite:PATH or postgres://…');
+}
+
+function parseRoleScopes(value: string | undefined): Readonly<Record<string, readonly string[]>> {
+  if (value === undefined) return DEFAULT_ROLE_SCOPES;
+  // "user=me;admin=me admin;auditor=audit:read"
+  const result: Record<string, readonly string[]> = {};
+  for (const entry of value.split(';').map((s) => s.trim()).filter(Boolean)) {
+    const eq = entry.indexOf('=');
+    const role = eq > 0 ? entry.slice(0, eq).trim() : '';
+    const scopes = eq > 0 ? entry.slice(eq + 1).trim().split(/\s+/).filter(Boolean) : [];
+    if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(role) || scopes.some((s) => !SCOPE_TOKEN.test(s))) {
+      throw new ConfigError(`GATEHOUSE_ROLE_SCOPES entry "${entry}" must look like role=scope1 scope2`);
+    }
+    result[role] = scopes;
+  }
+  return Object.freeze(result);
+}
+
+function parseTrustProxy(value: string | undefined): boolean | readonly string[] {
+  if (value === undefined || value === 'off' || value === 'false') return false;
+  if (value === 'true' || value === 'on') return true;
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const item of list) {
+    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(item)) {
+      throw new ConfigError(`GATEHOUSE_TRUST_PROXY has "${item}", which is not an IP address or CIDR range`);
+    }
+  }
+  return list;
+}
+
+function integer(name: string, value: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value)) throw new ConfigError(`${name} must be a whole number, got "${value}"`);
+  const n = Number(value);
+  if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
+
+/** "900", "45s", "15m", "12h", "30d" → seconds. */
+export function duration(name: string, value: string): number {
+  const match = /^(\d+)([smhd]?)$/.exec(value);
+  if (!match) throw new ConfigError(`${name} must be a duration like 45s, 15m, 12h or 30d, got "${value}"`);
+  const seconds = Number(match[1]) * (UNIT_SECONDS[match[2] || 's'] ?? 1);
+  if (seconds < 1 || seconds > 10 * 365 * 86_400) throw new ConfigError(`${name} must be between 1s and 3650d`);
+  return seconds;
+}
+
+function bool(name: string, value: string): boolean {
+  if (['on', 'true', '1', 'yes'].includes(value)) return true;
+  if (['off', 'false', '0', 'no'].includes(value)) return false;
+  throw new ConfigError(`${name} must be on or off, got "${value}"`);
+}
+
+function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

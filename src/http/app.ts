@@ -1,0 +1,42 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import { createServices, type Deps, type Services } from '../services/container.js';
+import { registerErrorHandler } from './plugins/errors.js';
+import { registerFormParser } from './plugins/form.js';
+import { registerOpenApi } from './plugins/openapi.js';
+import { healthRoutes } from './routes/health.js';
+import { tokenRoutes } from './routes/token.js';
+import { userRoutes } from './routes/users.js';
+import { wellKnownRoutes } from './routes/well-known.js';
+
+export const BODY_LIMIT = 64 * 1024;
+
+export interface App {
+  readonly server: FastifyInstance;
+  readonly services: Services;
+}
+
+/** Builds the whole HTTP server from a validated config and its dependencies; listens nowhere. */
+export async function buildApp(config: Config, deps: Deps): Promise<App> {
+  const services = createServices(config, deps);
+  const server: FastifyInstance = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    bodyLimit: BODY_LIMIT,
+    trustProxy: config.trustProxy === false ? false : config.trustProxy === true ? true : [...config.trustProxy],
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    // DESIGN: header and body timeouts against slow clients.
+    requestTimeout: 30_000,
+    connectionTimeout: 30_000,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  });
+  server.decorateRequest('principal', null);
+  registerErrorHandler(server);
+  registerFormParser(server);
+  await registerOpenApi(server, config);
+
+  tokenRoutes(server, services.tokenEndpoint);
+  userRoutes(server, services.bearer);
+  wellKnownRoutes(server, deps.keys);
+  healthRoutes(server, deps.store);
+  return { server, services };
+}

@@ -1,0 +1,9 @@
+import type { FastifyInstance } from 'fastify';
+import type { Keyring } from '../../services/keys.js';
+
+export function wellKnownRoutes(app: FastifyInstance, keys: Keyring): void {
+  // RFC 7517 §5: public keys only; short caching lets rotations reach verifiers quickly.
+  app.get('/.well-known/jwks.json', { schema: { summary: 'JSON Web Key Set', tags: ['oauth2'] } }, async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=60').send(keys.jwks()),
+  );
+}

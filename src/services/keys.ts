@@ -1,0 +1,130 @@
+import type { JsonWebKey } from 'node:crypto';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { JwsKey } from '../tokens/jwt.js';
+import { generateSigningKey, loadSigningKey, secretKey, type AsymmetricAlgorithm, type LoadedKey } from '../tokens/signing-keys.js';
+import type { Store } from '../store/store.js';
+
+/** A retired key stays published this long after its last token can have expired (clock skew). */
+const PUBLISH_MARGIN_MS = 60_000;
+
+export interface KeyringLog {
+  warn(obj: object, msg: string): void;
+  info(obj: object, msg: string): void;
+}
+
+/**
+ * The signing keys every instance shares through the store. The newest active key signs;
+ * retired keys keep verifying, and stay in JWKS, until the last token they signed has
+ * expired. Instances look at the store every few seconds, so `gatehouse keys rotate`
+ * reaches running servers without a restart.
+ */
+export class Keyring {
+  private keys: readonly LoadedKey[] = [];
+  private byKid = new Map<string, LoadedKey>();
+  private current: LoadedKey | undefined;
+  private jwksDocument: { keys: JsonWebKey[] } = { keys: [] };
+  private fingerprint = '';
+  private timer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly config: Config,
+    private readonly store: Store,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Loads the keys, generating the first one when the store has none. */
+  static async open(config: Config, store: Store, clock: Clock): Promise<Keyring> {
+    const keyring = new Keyring(config, store, clock);
+    if (config.jwtAlgorithm === 'HS256') {
+      keyring.install([secretKey(config.jwtSecret as Buffer)], 'hs256');
+      return keyring;
+    }
+    await keyring.refresh();
+    if (!keyring.current) {
+      await store.signingKeys.addIfNone(generateSigningKey(config.jwtAlgorithm, clock.now(), config.keyEncryptionKey));
+      await keyring.refresh();
+    }
+    if (!keyring.current) throw new Error('no signing key could be created');
+    return keyring;
+  }
+
+  get symmetric(): boolean {
+    return this.config.jwtAlgorithm === 'HS256';
+  }
+
+  signingKey(): LoadedKey {
+    if (!this.current) throw new Error('keyring has no signing key');
+    return this.current;
+  }
+
+  /** The verification key for a kid, only while it is still published. */
+  verifierFor(kid: string): JwsKey | undefined {
+    return this.byKid.get(kid)?.verifier;
+  }
+
+  all(): readonly LoadedKey[] {
+    return this.keys;
+  }
+
+  jwks(): { keys: JsonWebKey[] } {
+    return this.jwksDocument;
+  }
+
+  /** Re-reads the store; returns true when the set of keys changed. */
+  async refresh(): Promise<boolean> {
+    if (this.symmetric) return false;
+    const records = await this.store.signingKeys.list();
+    const now = this.clock.now();
+    const horizon = this.config.accessTokenTtl * 1000 + PUBLISH_MARGIN_MS;
+    const live = records.filter((r) => r.alg === this.config.jwtAlgorithm && (r.retiredAt === null || r.retiredAt + horizon > now));
+    const fingerprint = live.map((r) => `${r.kid}:${r.retiredAt ?? ''}`).join(',');
+    if (fingerprint === this.fingerprint) return false;
+    // KeyObjects are made once per key; a refresh only loads keys it has not seen.
+    const loaded = live.map((r) => {
+      const known = this.byKid.get(r.kid);
+      return known && known.retiredAt === r.retiredAt ? known : loadSigningKey(r, this.config.keyEncryptionKey);
+    });
+    this.install(loaded, fingerprint);
+    return true;
+  }
+
+  private install(keys: readonly LoadedKey[], fingerprint: string): void {
+    this.keys = keys;
+    this.byKid = new Map(keys.map((k) => [k.kid, k]));
+    this.current = keys.find((k) => k.retiredAt === null);
+    this.jwksDocument = { keys: keys.flatMap((k) => (k.publicJwk ? [k.publicJwk as JsonWebKey] : [])) };
+    this.fingerprint = fingerprint;
+  }
+
+  /** Makes a new key current; the previous one is retired but keeps verifying. */
+  async rotate(): Promise<LoadedKey> {
+    if (this.symmetric) throw new Error('HS256 uses GATEHOUSE_JWT_SECRET; rotate it by changing the secret');
+    const now = this.clock.now();
+    const record = generateSigningKey(this.config.jwtAlgorithm as AsymmetricAlgorithm, now, this.config.keyEncryptionKey);
+    await this.store.signingKeys.rotate(record, now);
+    // Keys retired long enough ago that no token of theirs can still be live are dropped.
+    await this.store.signingKeys.prune(now - this.config.accessTokenTtl * 1000 - PUBLISH_MARGIN_MS);
+    await this.refresh();
+    return this.signingKey();
+  }
+
+  /** Polls the store so rotations made elsewhere take effect here within the interval. */
+  startRefreshing(log: KeyringLog): void {
+    if (this.symmetric || this.timer) return;
+    this.timer = setInterval(() => {
+      this.refresh().then(
+        (changed) => {
+          if (changed) log.info({ kid: this.current?.kid }, 'signing keys reloaded');
+        },
+        (error: unknown) => log.warn({ err: error }, 'could not reload signing keys; keeping the current ones'),
+      );
+    }, this.config.keyRefreshInterval * 1000);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+}

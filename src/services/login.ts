@@ -1,0 +1,65 @@
+import type { Clock } from '../clock.js';
+import { InvalidGrant } from '../errors.js';
+import type { PasswordHasher } from '../passwords/hasher.js';
+import { MAX_PASSWORD_LENGTH } from '../passwords/policy.js';
+import type { Store, UserRecord } from '../store/store.js';
+import type { Audit } from './audit.js';
+import { normaliseUsername } from './usernames.js';
+
+/** The one answer for every failed login, so it reveals nothing (DESIGN: same body, same time). */
+export const LOGIN_FAILED = 'Incorrect username or password';
+
+export interface LoginContext {
+  readonly ip: string | null;
+  readonly clientId: string;
+}
+
+/** Checks a username and password; upgrades legacy hashes to argon2id after a successful check. */
+export class PasswordLogin {
+  constructor(
+    private readonly store: Store,
+    private readonly hasher: PasswordHasher,
+    private readonly clock: Clock,
+    private readonly audit: Audit,
+  ) {}
+
+  async authenticate(username: string, password: string, context: LoginContext): Promise<UserRecord> {
+    const normalised = normaliseUsername(username);
+    // A password no account can have is refused without hashing: no unbounded hashing cost.
+    if ([...password].length > MAX_PASSWORD_LENGTH) return this.fail(normalised, null, context, 'password_too_long');
+    const user = await this.store.users.findByUsername(normalised);
+    if (!user || user.passwordHash === null || user.disabled) {
+      // Unknown, password-less and disabled users cost the same work as a wrong password.
+      await this.hasher.verifyDummy(password);
+      return this.fail(normalised, user ?? null, context, !user ? 'unknown_user' : user.disabled ? 'disabled' : 'no_password');
+    }
+    const check = await this.hasher.verify(user.passwordHash, password);
+    if (!check.ok) return this.fail(normalised, user, context, 'wrong_password');
+    if (check.needsRehash) await this.rehash(user, user.passwordHash, password);
+    void this.audit.record('login.success', { userId: user.id, username: user.username, clientId: context.clientId, ip: context.ip });
+    return user;
+  }
+
+  private async rehash(user: UserRecord, current: string, password: string): Promise<void> {
+    const next = await this.hasher.hash(password);
+    // Compare-and-set: of two parallel first logins only one write lands; both logins succeed.
+    if (await this.store.users.replacePasswordHash(user.id, current, next, this.clock.now())) {
+      void this.audit.record('password.rehashed', { userId: user.id, username: user.username, detail: { from: hashScheme(current) } });
+    }
+  }
+
+  private fail(normalised: string, user: UserRecord | null, context: LoginContext, reason: string): never {
+    void this.audit.record('login.failure', {
+      userId: user?.id ?? null,
+      username: normalised,
+      clientId: context.clientId,
+      ip: context.ip,
+      detail: { reason },
+    });
+    throw new InvalidGrant(LOGIN_FAILED);
+  }
+}
+
+function hashScheme(hash: string): string {
+  return hash.startsWith('$') ? (hash.split('$')[1] ?? 'unknown') : 'unknown';
+}

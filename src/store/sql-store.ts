@@ -1,0 +1,346 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import { Conflict } from '../errors.js';
+import { migrationProvider } from './migrations/index.js';
+import type { Database, UsersTable } from './schema.js';
+import type {
+  AuditEvent,
+  AuditStore,
+  NewUser,
+  SigningKeyRecord,
+  SigningKeyStore,
+  Store,
+  UserPatch,
+  UserQuery,
+  UserRecord,
+  UserStore,
+} from './store.js';
+
+/** The Store over Kysely: the same queries serve SQLite and PostgreSQL. */
+export class SqlStore implements Store {
+  readonly users: UserStore;
+  readonly signingKeys: SigningKeyStore;
+  readonly audit: AuditStore;
+
+  constructor(
+    readonly kind: 'sqlite' | 'postgres',
+    readonly db: Kysely<Database>,
+    private readonly isUniqueViolation: (error: unknown) => boolean,
+  ) {
+    this.users = new SqlUserStore(db, isUniqueViolation);
+    this.signingKeys = new SqlSigningKeyStore(db, isUniqueViolation);
+    this.audit = new SqlAuditStore(db);
+  }
+
+  async migrate(): Promise<readonly string[]> {
+    const migrator = new Migrator({ db: this.db, provider: migrationProvider });
+    const { error, results } = await migrator.migrateToLatest();
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+    return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
+  }
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}
+
+type UserRow = Selectable<UsersTable>;
+
+function toUser(row: UserRow, roles: readonly string[]): UserRecord {
+  return {
+    id: row.id,
+    username: row.username,
+    usernameNormalized: row.username_normalized,
+    email: row.email,
+    fullName: row.full_name,
+    passwordHash: row.password_hash,
+    disabled: Number(row.disabled) === 1,
+    roles,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+class SqlUserStore implements UserStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly isUniqueViolation: (error: unknown) => boolean,
+  ) {}
+
+  async create(user: NewUser): Promise<UserRecord> {
+    try {
+      await this.db.transaction().execute((trx) => insertUser(trx, user));
+    } catch (error) {
+      if (this.isUniqueViolation(error)) throw new Conflict(`A user named "${user.username}" already exists`);
+      throw error;
+    }
+    return { ...user, updatedAt: user.createdAt };
+  }
+
+  async createMany(users: readonly NewUser[]): Promise<{ created: number; skipped: readonly string[] }> {
+    return this.db.transaction().execute(async (trx) => {
+      const skipped: string[] = [];
+      let created = 0;
+      for (const user of users) {
+        const exists = await trx
+          .selectFrom('users')
+          .select('id')
+          .where('username_normalized', '=', user.usernameNormalized)
+          .executeTakeFirst();
+        if (exists) {
+          skipped.push(user.username);
+          continue;
+        }
+        await insertUser(trx, user);
+        created++;
+      }
+      return { created, skipped };
+    });
+  }
+
+  findById(id: string): Promise<UserRecord | undefined> {
+    return this.findOne('users.id', id);
+  }
+
+  findByUsername(usernameNormalized: string): Promise<UserRecord | undefined> {
+    return this.findOne('users.username_normalized', usernameNormalized);
+  }
+
+  private async findOne(column: 'users.id' | 'users.username_normalized', value: string): Promise<UserRecord | undefined> {
+    const rows = await this.db
+      .selectFrom('users')
+      .leftJoin('user_roles', 'user_roles.user_id', 'users.id')
+      .selectAll('users')
+      .select('user_roles.role')
+      .where(column, '=', value)
+      .orderBy('user_roles.role')
+      .execute();
+    const first = rows[0];
+    if (!first) return undefined;
+    return toUser(first, rows.flatMap((r) => (r.role === null ? [] : [r.role])));
+  }
+
+  async list(query: UserQuery): Promise<{ users: readonly UserRecord[]; total: number }> {
+    let base = this.db.selectFrom('users');
+    if (query.search) {
+      const pattern = `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      base = base.where((eb) =>
+        eb.or([
+          eb('username_normalized', 'like', sql<string>`${pattern} escape '\\'`),
+          eb('email', 'like', sql<string>`${pattern} escape '\\'`),
+        ]),
+      );
+    }
+    const [countRow, rows] = await Promise.all([
+      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      base.selectAll().orderBy('username_normalized').limit(query.limit).offset(query.offset).execute(),
+    ]);
+    const roles = await this.rolesOf(rows.map((r) => r.id));
+    return { users: rows.map((r) => toUser(r, roles.get(r.id) ?? [])), total: Number(countRow.n) };
+  }
+
+  private async rolesOf(ids: readonly string[]): Promise<Map<string, string[]>> {
+    const result = new Map<string, string[]>();
+    if (ids.length === 0) return result;
+    const rows = await this.db.selectFrom('user_roles').selectAll().where('user_id', 'in', ids).orderBy('role').execute();
+    for (const row of rows) {
+      const list = result.get(row.user_id) ?? [];
+      list.push(row.role);
+      result.set(row.user_id, list);
+    }
+    return result;
+  }
+
+  async update(id: string, patch: UserPatch, at: number): Promise<UserRecord | undefined> {
+    const changed = await this.db.transaction().execute(async (trx) => {
+      const result = await trx
+        .updateTable('users')
+        .set({
+          updated_at: at,
+          ...(patch.email !== undefined ? { email: patch.email } : {}),
+          ...(patch.fullName !== undefined ? { full_name: patch.fullName } : {}),
+          ...(patch.disabled !== undefined ? { disabled: patch.disabled ? 1 : 0 } : {}),
+        })
+        .where('id', '=', id)
+        .executeTakeFirst();
+      if (Number(result.numUpdatedRows) === 0) return false;
+      if (patch.roles !== undefined) {
+        await trx.deleteFrom('user_roles').where('user_id', '=', id).execute();
+        if (patch.roles.length > 0) {
+          await trx
+            .insertInto('user_roles')
+            .values([...new Set(patch.roles)].map((role) => ({ user_id: id, role })))
+            .execute();
+        }
+      }
+      return true;
+    });
+    return changed ? this.findById(id) : undefined;
+  }
+
+  async delete(id: string): Promise<boolean> {
+    const result = await this.db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
+    return Number(result.numDeletedRows) > 0;
+  }
+
+  async count(): Promise<number> {
+    const row = await this.db
+      .selectFrom('users')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async replacePasswordHash(id: string, expected: string | null, next: string, at: number): Promise<boolean> {
+    const result = await this.db
+      .updateTable('users')
+      .set({ password_hash: next, updated_at: at })
+      .where('id', '=', id)
+      .where((eb) => (expected === null ? eb('password_hash', 'is', null) : eb('password_hash', '=', expected)))
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) === 1;
+  }
+}
+
+async function insertUser(db: Kysely<Database>, user: NewUser): Promise<void> {
+  await db
+    .insertInto('users')
+    .values({
+      id: user.id,
+      username: user.username,
+      username_normalized: user.usernameNormalized,
+      email: user.email,
+      full_name: user.fullName,
+      password_hash: user.passwordHash,
+      disabled: user.disabled ? 1 : 0,
+      created_at: user.createdAt,
+      updated_at: user.createdAt,
+    })
+    .execute();
+  if (user.roles.length > 0) {
+    await db
+      .insertInto('user_roles')
+      .values([...new Set(user.roles)].map((role) => ({ user_id: user.id, role })))
+      .execute();
+  }
+}
+
+class SqlSigningKeyStore implements SigningKeyStore {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly isUniqueViolation: (error: unknown) => boolean,
+  ) {}
+
+  async list(): Promise<readonly SigningKeyRecord[]> {
+    const rows = await this.db.selectFrom('signing_keys').selectAll().orderBy('created_at', 'desc').orderBy('kid').execute();
+    return rows.map((r) => ({
+      kid: r.kid,
+      alg: r.alg,
+      publicJwk: r.public_jwk,
+      privateKey: r.private_key,
+      createdAt: Number(r.created_at),
+      retiredAt: r.retired_at === null ? null : Number(r.retired_at),
+    }));
+  }
+
+  async rotate(key: SigningKeyRecord, at: number): Promise<void> {
+    await this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('signing_keys')
+        .set({ retired_at: at })
+        .where('alg', '=', key.alg)
+        .where('retired_at', 'is', null)
+        .execute();
+      await trx.insertInto('signing_keys').values(toKeyRow(key)).execute();
+    });
+  }
+
+  async addIfNone(key: SigningKeyRecord): Promise<boolean> {
+    try {
+      return await this.db.transaction().execute(async (trx) => {
+        const existing = await trx
+          .selectFrom('signing_keys')
+          .select('kid')
+          .where('alg', '=', key.alg)
+          .where('retired_at', 'is', null)
+          .executeTakeFirst();
+        if (existing) return false;
+        await trx.insertInto('signing_keys').values(toKeyRow(key)).execute();
+        return true;
+      });
+    } catch (error) {
+      if (this.isUniqueViolation(error)) return false;
+      throw error;
+    }
+  }
+
+  async prune(before: number): Promise<number> {
+    const result = await this.db
+      .deleteFrom('signing_keys')
+      .where('retired_at', 'is not', null)
+      .where('retired_at', '<', before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+}
+
+function toKeyRow(key: SigningKeyRecord): Database['signing_keys'] {
+  return {
+    kid: key.kid,
+    alg: key.alg,
+    public_jwk: key.publicJwk,
+    private_key: key.privateKey,
+    created_at: key.createdAt,
+    retired_at: key.retiredAt,
+  };
+}
+
+class SqlAuditStore implements AuditStore {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async record(event: AuditEvent): Promise<void> {
+    await this.db
+      .insertInto('audit_events')
+      .values({
+        id: event.id,
+        at: event.at,
+        type: event.type,
+        user_id: event.userId,
+        username: event.username,
+        client_id: event.clientId,
+        ip: event.ip,
+        detail: event.detail === null ? null : JSON.stringify(event.detail),
+      })
+      .execute();
+  }
+
+  async list(query: { limit: number; offset: number; type?: string; userId?: string }): Promise<{
+    events: readonly AuditEvent[];
+    total: number;
+  }> {
+    let base = this.db.selectFrom('audit_events');
+    if (query.type) base = base.where('type', '=', query.type);
+    if (query.userId) base = base.where('user_id', '=', query.userId);
+    const [countRow, rows] = await Promise.all([
+      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      base.selectAll().orderBy('at', 'desc').orderBy('id').limit(query.limit).offset(query.offset).execute(),
+    ]);
+    return {
+      total: Number(countRow.n),
+      events: rows.map((r) => ({
+        id: r.id,
+        at: Number(r.at),
+        type: r.type,
+        userId: r.user_id,
+        username: r.username,
+        clientId: r.client_id,
+        ip: r.ip,
+        detail: r.detail === null ? null : (JSON.parse(r.detail) as Record<string, unknown>),
+      })),
+    };
+  }
+}

@@ -1,0 +1,154 @@
+import { createHmac, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import type { JwtAlgorithm } from '../config.js';
+
+/**
+ * Compact JWS (RFC 7515) sign and verify on node:crypto KeyObjects, synchronous: the hot
+ * path of every protected request. Deliberately narrow: one algorithm per verifier, no
+ * embedded keys (jwk/jku/x5u/x5c are never read), no `crit` extensions, no unencoded payloads.
+ */
+
+/** A key as the signer and verifier use it: `key` is private (signing) or public (verifying); a secret for HS256. */
+export interface JwsKey {
+  readonly kid: string;
+  readonly alg: JwtAlgorithm;
+  readonly key: KeyObject;
+}
+
+export type JwtErrorCode =
+  | 'ERR_JWT_MALFORMED'
+  | 'ERR_JWT_TOO_LARGE'
+  | 'ERR_JWS_ALG_NOT_ALLOWED'
+  | 'ERR_JWT_TYP'
+  | 'ERR_JWKS_NO_MATCHING_KEY'
+  | 'ERR_JWS_CRIT'
+  | 'ERR_JWS_SIGNATURE_INVALID'
+  | 'ERR_JWT_CLAIM_INVALID'
+  | 'ERR_JWT_EXPIRED';
+
+/** Why a token was refused. The message never contains the token. */
+export class JwtError extends Error {
+  override readonly name = 'JwtError';
+  constructor(
+    readonly code: JwtErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** RFC 6750 and DESIGN: a token longer than this is refused before any parsing or crypto. */
+export const MAX_TOKEN_LENGTH = 8192;
+
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+export interface DecodedJws {
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly payload: Readonly<Record<string, unknown>>;
+}
+
+export function encodeSegment(value: unknown): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+/** Signs `payload` with a pre-encoded protected header (the signer caches it per key). */
+export function signCompact(encodedHeader: string, payload: object, key: JwsKey): string {
+  const signingInput = `${encodedHeader}.${encodeSegment(payload)}`;
+  return `${signingInput}.${signature(signingInput, key).toString('base64url')}`;
+}
+
+function signature(input: string, key: JwsKey): Buffer {
+  switch (key.alg) {
+    case 'ES256':
+      return cryptoSign('sha256', Buffer.from(input), { key: key.key, dsaEncoding: 'ieee-p1363' });
+    case 'EdDSA':
+      return cryptoSign(null, Buffer.from(input), key.key);
+    case 'RS256':
+      return cryptoSign('sha256', Buffer.from(input), key.key);
+    case 'HS256':
+      return createHmac('sha256', key.key).update(input).digest();
+  }
+}
+
+/** Exact signature lengths: a DER-encoded ECDSA signature or a truncated one never reaches OpenSSL. */
+function expectedSignatureLength(key: JwsKey): number | undefined {
+  switch (key.alg) {
+    case 'ES256':
+      return 64;
+    case 'EdDSA':
+      return 64;
+    case 'HS256':
+      return 32;
+    case 'RS256':
+      // RSASSA-PKCS1-v1_5 signatures are exactly the modulus length.
+      return (key.key.asymmetricKeyDetails?.modulusLength ?? 0) / 8 || undefined;
+  }
+}
+
+function verifySignature(input: string, sig: Buffer, key: JwsKey): boolean {
+  const expected = expectedSignatureLength(key);
+  if (expected !== undefined && sig.length !== expected) return false;
+  switch (key.alg) {
+    case 'ES256':
+      return cryptoVerify('sha256', Buffer.from(input), { key: key.key, dsaEncoding: 'ieee-p1363' }, sig);
+    case 'EdDSA':
+      return cryptoVerify(null, Buffer.from(input), key.key, sig);
+    case 'RS256':
+      return cryptoVerify('sha256', Buffer.from(input), key.key, sig);
+    case 'HS256':
+      return timingSafeEqual(createHmac('sha256', key.key).update(input).digest(), sig);
+  }
+}
+
+export interface VerifyOptions {
+  /** The only algorithm accepted. */
+  readonly algorithm: JwtAlgorithm;
+  /** Accepted `typ` values, compared case-insensitively without the `application/` prefix (RFC 8725 §3.11). */
+  readonly types: readonly string[];
+  /** Resolves a `kid` to a verification key; undefined for an unknown kid. */
+  readonly keyFor: (kid: string) => JwsKey | undefined;
+}
+
+/** Verifies the compact JWS and returns its header and payload; claims are checked separately. */
+export function verifyCompact(token: string, options: VerifyOptions): DecodedJws {
+  if (token.length > MAX_TOKEN_LENGTH) throw new JwtError('ERR_JWT_TOO_LARGE', 'token is too large');
+  const first = token.indexOf('.');
+  const second = token.indexOf('.', first + 1);
+  if (first < 1 || second < 0 || token.indexOf('.', second + 1) !== -1) {
+    throw new JwtError('ERR_JWT_MALFORMED', 'token is not a compact JWS');
+  }
+  const headerPart = token.slice(0, first);
+  const payloadPart = token.slice(first + 1, second);
+  const signaturePart = token.slice(second + 1);
+  if (!BASE64URL.test(headerPart) || !BASE64URL.test(payloadPart) || !BASE64URL.test(signaturePart)) {
+    throw new JwtError('ERR_JWT_MALFORMED', 'token segments must be base64url');
+  }
+  const header = parseJsonObject(headerPart, 'header');
+  if (header['alg'] !== options.algorithm) throw new JwtError('ERR_JWS_ALG_NOT_ALLOWED', 'algorithm not allowed');
+  if ('crit' in header || 'b64' in header) throw new JwtError('ERR_JWS_CRIT', 'critical header extensions are not supported');
+  const typ = header['typ'];
+  if (typeof typ !== 'string' || !options.types.includes(typ.toLowerCase().replace(/^application\//, ''))) {
+    throw new JwtError('ERR_JWT_TYP', 'unexpected token type');
+  }
+  const kid = header['kid'];
+  const key = typeof kid === 'string' && kid.length <= 128 ? options.keyFor(kid) : undefined;
+  if (!key) throw new JwtError('ERR_JWKS_NO_MATCHING_KEY', 'no key matches the token');
+  if (key.alg !== options.algorithm) throw new JwtError('ERR_JWS_ALG_NOT_ALLOWED', 'algorithm not allowed');
+  const sig = Buffer.from(signaturePart, 'base64url');
+  if (!verifySignature(`${headerPart}.${payloadPart}`, sig, key)) {
+    throw new JwtError('ERR_JWS_SIGNATURE_INVALID', 'signature verification failed');
+  }
+  return { header, payload: parseJsonObject(payloadPart, 'payload') };
+}
+
+function parseJsonObject(segment: string, what: string): Record<string, unknown> {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+  } catch {
+    throw new JwtError('ERR_JWT_MALFORMED', `token ${what} is not JSON`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new JwtError('ERR_JWT_MALFORMED', `token ${what} is not a JSON object`);
+  }
+  return value as Record<string, unknown>;
+}

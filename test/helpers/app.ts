@@ -1,0 +1,60 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type Config } from '../../src/config.js';
+import { buildApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/log.js';
+import { createPasswordHasher } from '../../src/passwords/hasher.js';
+import type { Services } from '../../src/services/container.js';
+import { Audit } from '../../src/services/audit.js';
+import { Keyring } from '../../src/services/keys.js';
+import { openSqliteStore } from '../../src/store/sqlite/open.js';
+import type { Store } from '../../src/store/store.js';
+import { ManualClock } from './clock.js';
+
+export interface TestApp {
+  readonly server: FastifyInstance;
+  readonly services: Services;
+  readonly store: Store;
+  readonly clock: ManualClock;
+  readonly config: Config;
+  readonly keys: Keyring;
+  close(): Promise<void>;
+}
+
+/** A whole server on a temp SQLite file and a manual clock, for fastify.inject() tests. */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'gatehouse-test-'));
+  const config = loadConfig({ GATEHOUSE_DATA_DIR: dir, GATEHOUSE_LOG_LEVEL: 'silent', ...env });
+  const clock = new ManualClock(Date.now());
+  const store = openSqliteStore(path.join(dir, 'gatehouse.db'));
+  await store.migrate();
+  const keys = await Keyring.open(config, store, clock);
+  const hasher = createPasswordHasher(config.argon2);
+  const log = createLogger('silent');
+  const audit = new Audit(store, clock, log);
+  const { server, services } = await buildApp(config, { store, clock, hasher, keys, audit, log });
+  await server.ready();
+  return {
+    server,
+    services,
+    store,
+    clock,
+    config,
+    keys,
+    async close() {
+      await server.close();
+      await audit.flush();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function form(fields: Record<string, string>): { payload: string; headers: Record<string, string> } {
+  return {
+    payload: new URLSearchParams(fields).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  };
+}
