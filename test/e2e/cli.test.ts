@@ -1,0 +1,212 @@
+import assert from 'node:assert/strict';
+import { statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import BetterSqlite3 from 'better-sqlite3';
+import { login, removeDir, ROOT, runCli, startServer, tempDir, type RunningServer } from '../helpers/server.js';
+
+const FIXTURES = path.join(ROOT, 'test/fixtures');
+
+function passwordHashOf(dataDir: string, username: string): string {
+  const db = new BetterSqlite3(path.join(dataDir, 'gatehouse.db'), { readonly: true });
+  try {
+    const row = db.prepare('select password_hash from users where username_normalized = ?').get(username) as { password_hash: string };
+    return row.password_hash;
+  } finally {
+    db.close();
+  }
+}
+
+describe('the gatehouse CLI and server, end to end', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  let server: RunningServer;
+  before(async () => {
+    dir = tempDir();
+    env = { GATEHOUSE_DATA_DIR: dir, GATEHOUSE_LOG_LEVEL: 'warn' };
+    const imported = await runCli(['user', 'import', path.join(FIXTURES, 'seed-users.json')], env);
+    assert.equal(imported.code, 0, imported.stderr);
+    assert.match(imported.stderr, /imported 2 users/);
+    server = await startServer(env);
+  });
+  after(async () => {
+    await server?.stop();
+    removeDir(dir);
+  });
+
+  it('logs in an imported seed user (bcrypt) and upgrades the hash to argon2id on that login', async () => {
+    assert.match(passwordHashOf(dir, 'johndoe'), /^\$2b\$12\$/);
+    const first = await login(server.url, 'johndoe', 'secret');
+    assert.equal(first.status, 200);
+    const token = ((await first.json()) as { access_token: string }).access_token;
+    const me = await fetch(`${server.url}/users/me`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(me.status, 200);
+    assert.equal(((await me.json()) as { username: string }).username, 'johndoe');
+    assert.match(passwordHashOf(dir, 'johndoe'), /^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+    const second = await login(server.url, 'johndoe', 'secret');
+    assert.equal(second.status, 200);
+    assert.match(passwordHashOf(dir, 'johndoe'), /^\$argon2id\$/);
+  });
+
+  it('gives the disabled seed user no token, with the same answer as a wrong password', async () => {
+    const disabled = await login(server.url, 'alice', 'secret2');
+    const wrong = await login(server.url, 'johndoe', 'not-the-password');
+    assert.equal(disabled.status, 400);
+    assert.deepEqual(await disabled.json(), await wrong.json());
+  });
+
+  it('adds a user with --password-stdin (the newline is not part of the password) and lists it', async () => {
+    const added = await runCli(['user', 'add', 'Carol', '--email', 'carol@example.com', '--full-name', 'Carol C', '--role', 'admin', '--password-stdin'], env, 'carol password\n');
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(added.stdout.trim(), /^[0-9a-f-]{36}$/);
+    const res = await login(server.url, 'carol', 'carol password', { scope: 'admin' });
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { scope: string }).scope, 'admin');
+    const list = await runCli(['user', 'list', '--json'], env);
+    assert.equal(list.code, 0);
+    const parsed = JSON.parse(list.stdout) as { total: number; users: { username: string; roles: string[] }[] };
+    assert.equal(parsed.total, 3);
+    assert.deepEqual(parsed.users.find((u) => u.username === 'Carol')?.roles, ['admin']);
+    assert.ok(!list.stdout.includes('$argon2') && !list.stdout.includes('$2b$'), 'no hash in the listing');
+  });
+
+  it('refuses a duplicate user, a short password and a bad username with exit 1 and one line', async () => {
+    for (const [args, input, message] of [
+      [['user', 'add', 'CAROL', '--password-stdin'], 'another password\n', /already exists/],
+      [['user', 'add', 'dan', '--password-stdin'], 'short\n', /at least 8/],
+      [['user', 'add', 'd\u200ban', '--password-stdin'], 'long enough\n', /username may contain only/],
+    ] as const) {
+      const result = await runCli(args, env, input);
+      assert.equal(result.code, 1, result.stderr);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+      assert.match(result.stderr, message);
+    }
+  });
+
+  it('disables and deletes users; their tokens stop working at once', async () => {
+    await runCli(['user', 'add', 'erin', '--password-stdin'], env, 'erin password\n');
+    const token = ((await (await login(server.url, 'erin', 'erin password')).json()) as { access_token: string }).access_token;
+    const me = () => fetch(`${server.url}/users/me`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal((await me()).status, 200);
+    assert.equal((await runCli(['user', 'disable', 'ERIN'], env)).code, 0);
+    assert.equal((await me()).status, 401);
+    assert.equal((await login(server.url, 'erin', 'erin password')).status, 400);
+    assert.equal((await runCli(['user', 'delete', 'erin'], env)).code, 0);
+    assert.equal((await me()).status, 401);
+    const missing = await runCli(['user', 'delete', 'erin'], env);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^gatehouse: No user named "erin"\n$/);
+  });
+
+  it('answers usage errors with exit 2 and one line', async () => {
+    for (const args of [['frobnicate'], ['user', 'add'], ['user', 'add', 'x', '--bogus'], ['user', 'frob'], ['serve', 'extra']]) {
+      const result = await runCli(args, env);
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+      assert.match(result.stderr, /^gatehouse: /);
+    }
+  });
+
+  it('keeps the database owner-only', () => {
+    assert.equal(statSync(path.join(dir, 'gatehouse.db')).mode & 0o777, 0o600);
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+  });
+});
+
+describe('gatehouse user import', () => {
+  it('imports a JSON array and CSV, keeping bcrypt, $2y$ and passlib bcrypt-sha256 hashes as they are', async () => {
+    const dir = tempDir();
+    const env = { GATEHOUSE_DATA_DIR: dir };
+    try {
+      const arrayFile = path.join(dir, 'users.json');
+      writeFileSync(
+        arrayFile,
+        JSON.stringify([
+          { username: 'argon', email: null, full_name: null, disabled: false, hashed_password: '$argon2id$v=19$m=102400,t=2,p=8$rrXW+j8HoFQK4RyjlBLiHA$oOj72eoeW9wy36gl7yhA0Q' },
+        ]),
+      );
+      assert.equal((await runCli(['user', 'import', arrayFile], env)).code, 0);
+      const csv = await runCli(['user', 'import', path.join(FIXTURES, 'users.csv')], env);
+      assert.equal(csv.code, 0, csv.stderr);
+      assert.match(csv.stderr, /imported 2 users/);
+      assert.match(passwordHashOf(dir, 'php-user'), /^\$2y\$10\$/);
+      assert.match(passwordHashOf(dir, 'sha-user'), /^\$bcrypt-sha256\$/);
+      const server = await startServer(env);
+      try {
+        assert.equal((await login(server.url, 'argon', 'Correct-Horse-argon2')).status, 200);
+        assert.equal((await login(server.url, 'php-user', 'Correct-Horse-2y')).status, 200);
+        assert.equal((await login(server.url, 'sha-user', 'Correct-Horse-sha256')).status, 200);
+        const profile = await runCli(['user', 'list', '--json', '--search', 'php'], env);
+        assert.deepEqual(
+          (JSON.parse(profile.stdout) as { users: { full_name: string }[] }).users.map((u) => u.full_name),
+          ['Doe, Jane'],
+        );
+      } finally {
+        await server.stop();
+      }
+      // Importing again skips the existing users and writes nothing twice.
+      const again = await runCli(['user', 'import', path.join(FIXTURES, 'users.csv')], env);
+      assert.equal(again.code, 0);
+      assert.match(again.stderr, /imported 0 users; skipped 2/);
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('refuses a file with a bad record as a whole, naming it, and writes nothing', async () => {
+    const dir = tempDir();
+    const env = { GATEHOUSE_DATA_DIR: dir };
+    try {
+      const file = path.join(dir, 'bad.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          good: { username: 'good', hashed_password: '$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW' },
+          bad: { username: 'bad', hashed_password: 'plaintext-password' },
+        }),
+      );
+      const result = await runCli(['user', 'import', file], env);
+      assert.equal(result.code, 1);
+      assert.match(result.stderr, /record 2 \("bad"\): hashed_password is not a bcrypt/);
+      assert.ok(!result.stderr.includes('plaintext-password'));
+      const list = await runCli(['user', 'list', '--json'], env);
+      assert.equal((JSON.parse(list.stdout) as { total: number }).total, 0);
+      const missing = await runCli(['user', 'import', path.join(dir, 'nope.json')], env);
+      assert.equal(missing.code, 1);
+      assert.match(missing.stderr, /cannot read .*nope\.json: ENOENT/);
+    } finally {
+      removeDir(dir);
+    }
+  });
+});
+
+describe('gatehouse serve', () => {
+  it('creates the bootstrap admin on an empty store, and only then', async () => {
+    const dir = tempDir();
+    try {
+      const env = { GATEHOUSE_DATA_DIR: dir, GATEHOUSE_ADMIN_USERNAME: 'admin', GATEHOUSE_ADMIN_PASSWORD: 'admin password' };
+      const server = await startServer(env);
+      try {
+        const res = await login(server.url, 'admin', 'admin password');
+        assert.equal(res.status, 200);
+        assert.equal(((await res.json()) as { scope: string }).scope, 'admin me');
+      } finally {
+        await server.stop();
+      }
+      const again = await startServer({ ...env, GATEHOUSE_ADMIN_USERNAME: 'other', GATEHOUSE_ADMIN_PASSWORD: 'other password' });
+      try {
+        assert.equal((await login(again.url, 'other', 'other password')).status, 400);
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('stops a start with a bad setting with exit 1 and one line naming the variable', async () => {
+    const result = await runCli(['serve'], { GATEHOUSE_JWT_ALG: 'HS256', GATEHOUSE_JWT_SECRET: 'too-short' });
+    assert.equal(result.code, 1);
+    assert.equal(result.stderr, 'gatehouse: GATEHOUSE_JWT_SECRET must be at least 32 bytes for HS256\n');
+  });
+});
