@@ -30,7 +30,7 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
   });
   await app.register(swaggerUi, {
     routePrefix: '/docs',
-    uiConfig: { persistAuthorization: false, tryItOutEnabled: true },
+    uiConfig: { persistAuthorization: false },
     staticCSP: false,
   });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
