@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { verify as bcryptVerify } from '@node-rs/bcrypt';
+import bcrypt from 'bcrypt';
 import type { HashScheme } from './scheme.js';
 
 /**
@@ -50,8 +50,9 @@ function costOk(cost: number): boolean {
 
 async function runBcrypt(key: Buffer, bcryptHash: string): Promise<boolean> {
   try {
-    // @node-rs/bcrypt's async verify is a napi Task (env.spawn → libuv thread pool).
-    return await bcryptVerify(key, bcryptHash);
+    // bcrypt's async compare is a napi AsyncWorker: it runs on the libuv thread pool.
+    // It knows $2a$/$2b$ only; $2y$ is the same algorithm under PHP's name.
+    return await bcrypt.compare(key, bcryptHash.replace(/^\$2y\$/, '$2b$'));
   } catch {
     return false;
   }
