@@ -4,6 +4,7 @@ import { createServices, type Deps, type Services } from '../services/container.
 import { registerErrorHandler } from './plugins/errors.js';
 import { registerFormParser } from './plugins/form.js';
 import { registerOpenApi } from './plugins/openapi.js';
+import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { healthRoutes } from './routes/health.js';
 import { tokenRoutes } from './routes/token.js';
 import { userRoutes } from './routes/users.js';
@@ -32,6 +33,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   server.decorateRequest('principal', null);
   registerErrorHandler(server);
   registerFormParser(server);
+  registerSecurityHeaders(server, config);
   await registerOpenApi(server, config);
 
   tokenRoutes(server, services.tokenEndpoint);
