@@ -20,6 +20,27 @@ export const REDACT_PATHS = [
   '*.token',
 ];
 
+interface LoggedRequest {
+  readonly method?: string;
+  readonly url?: string;
+  readonly ip?: string;
+  readonly id?: string;
+}
+
+/** Requests are logged by path only: a query string may carry a token or a password. */
+function serializeRequest(request: LoggedRequest): Record<string, unknown> {
+  const url = request.url ?? '';
+  const query = url.indexOf('?');
+  return { method: request.method, path: query === -1 ? url : url.slice(0, query), remoteAddress: request.ip };
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, destination);
+  return pino(
+    {
+      level,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      serializers: { req: serializeRequest, err: pino.stdSerializers.err },
+    },
+    destination,
+  );
 }

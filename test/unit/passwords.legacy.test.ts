@@ -2,7 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { hash as argon2Hash } from '@node-rs/argon2';
-import { hash as bcryptHash } from '@node-rs/bcrypt';
+import bcrypt from 'bcrypt';
+
+const bcryptHash = (password: string | Buffer, cost: number): Promise<string> => bcrypt.hash(password, cost);
 import { DEFAULT_ARGON2 } from '../../src/config.js';
 import { BCRYPT_MAX_COST, bcryptScheme } from '../../src/passwords/bcrypt-legacy.js';
 import { createPasswordHasher } from '../../src/passwords/hasher.js';
