@@ -11,6 +11,8 @@ export async function serveCommand(args: readonly string[]): Promise<void> {
   const keys = await Keyring.open(config, store, clock);
   const { server, services } = await buildApp(config, { store, clock, hasher, keys, audit, log });
   await bootstrapAdmin(config, store, services.users, log);
+  // The dummy hash for unknown-user logins is made now, so the first such login costs what later ones do.
+  await hasher.verifyDummy('warm-up');
   keys.startRefreshing(log);
 
   let closing = false;
