@@ -1,0 +1,4 @@
+import { postgresStore } from '../helpers/stores.js';
+import { storeContract } from './contract.js';
+
+storeContract('postgres', postgresStore);

@@ -1,0 +1,4 @@
+import { sqliteStore } from '../helpers/stores.js';
+import { storeContract } from './contract.js';
+
+storeContract('sqlite', sqliteStore);
