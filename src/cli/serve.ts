@@ -11,7 +11,9 @@ export async function serveCommand(args: readonly string[]): Promise<void> {
   const keys = await Keyring.open(config, store, clock);
   const { server, services } = await buildApp(config, { store, clock, hasher, keys, audit, log });
   await bootstrapAdmin(config, store, services.users, log);
+  await services.revocations.refresh();
   keys.startRefreshing(log);
+  services.revocations.startRefreshing(log);
 
   let closing = false;
   const shutdown = (signal: string): void => {
@@ -19,6 +21,7 @@ export async function serveCommand(args: readonly string[]): Promise<void> {
     closing = true;
     log.info({ signal }, 'shutting down');
     keys.stop();
+    services.revocations.stop();
     server
       .close()
       .then(() => runtime.close())
