@@ -31,10 +31,11 @@ export const CreatedClient = Type.Object({
 
 export const ClientList = Type.Object({ clients: Type.Array(ClientView), total: Type.Integer() });
 
+/** Query strings stay strings (the app does not coerce types); the handler reads the digits. */
 export const ClientListQuery = Type.Object(
   {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
-    offset: Type.Optional(Type.Integer({ minimum: 0, default: 0 })),
+    limit: Type.Optional(Type.String({ pattern: '^(1000|[1-9][0-9]{0,2})$', description: '1 to 1000, default 100' })),
+    offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'default 0' })),
   },
   { additionalProperties: false },
 );

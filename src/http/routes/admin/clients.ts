@@ -21,7 +21,7 @@ export function adminClientRoutes(app: FastifyInstance, bearer: BearerAuthentica
     },
     async (request, reply) => {
       const query = request.query as Static<typeof ClientListQuery>;
-      const { clients: list, total } = await clients.list({ limit: query.limit ?? 100, offset: query.offset ?? 0 });
+      const { clients: list, total } = await clients.list({ limit: Number(query.limit ?? 100), offset: Number(query.offset ?? 0) });
       return reply.header('cache-control', 'no-store').send({ clients: list.map(toClientView), total });
     },
   );
