@@ -4,6 +4,8 @@ import { Keyring } from '../services/keys.js';
 import { parse } from './args.js';
 import { openRuntime } from './runtime.js';
 
+const HOUSEKEEPING_INTERVAL_MS = 60 * 60_000;
+
 export async function serveCommand(args: readonly string[]): Promise<void> {
   parse(args, {}, { min: 0, max: 0, usage: 'gatehouse serve' });
   const runtime = await openRuntime();
@@ -14,6 +16,10 @@ export async function serveCommand(args: readonly string[]): Promise<void> {
   await services.revocations.refresh();
   keys.startRefreshing(log);
   services.revocations.startRefreshing(log);
+  const housekeeping = setInterval(() => {
+    services.refreshTokens.prune().catch((error: unknown) => log.warn({ err: error }, 'could not prune ended refresh families'));
+  }, HOUSEKEEPING_INTERVAL_MS);
+  housekeeping.unref();
 
   let closing = false;
   const shutdown = (signal: string): void => {
@@ -22,6 +28,7 @@ export async function serveCommand(args: readonly string[]): Promise<void> {
     log.info({ signal }, 'shutting down');
     keys.stop();
     services.revocations.stop();
+    clearInterval(housekeeping);
     server
       .close()
       .then(() => runtime.close())

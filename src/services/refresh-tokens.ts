@@ -8,6 +8,9 @@ import { hashRefreshToken, isRefreshTokenShaped, newRefreshToken } from '../toke
 import type { Audit } from './audit.js';
 import type { RevocationList } from './revocation-list.js';
 
+/** Ended families are kept this long, so a late replay is still recognised and audited as reuse. */
+const KEEP_ENDED_MS = 7 * 86_400_000;
+
 /** The one answer for every unusable refresh token: it says nothing about why. */
 export const INVALID_REFRESH_TOKEN = 'Invalid refresh token';
 
@@ -77,6 +80,11 @@ export class RefreshTokens {
       detail: { family: found.family.id, family_revoked: ended > 0 },
     });
     throw new InvalidGrant(INVALID_REFRESH_TOKEN);
+  }
+
+  /** Drops families that ended (expired or revoked) more than a week ago, with their tokens. */
+  prune(): Promise<number> {
+    return this.store.refresh.prune(this.clock.now() - KEEP_ENDED_MS);
   }
 
   /** Ends families and revokes their live access tokens, here at once and on other instances soon. Returns how many ended. */

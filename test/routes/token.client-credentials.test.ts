@@ -64,10 +64,15 @@ describe('POST /token, client_credentials grant', () => {
     assert.ok(total >= 4);
   });
 
-  it('refuses two authentication methods at once', async () => {
-    const res = await cc({ client_secret: billing.secret }, { authorization: basic(billing.id, billing.secret) });
-    assert.equal(res.statusCode, 401);
-    assert.equal(res.json().error, 'invalid_client');
+  it('refuses two authentication methods at once, and a body client_id that contradicts Basic', async () => {
+    const both = await cc({ client_secret: billing.secret }, { authorization: basic(billing.id, billing.secret) });
+    assert.equal(both.statusCode, 401);
+    assert.equal(both.json().error, 'invalid_client');
+    const contradicting = await cc({ client_id: 'someone-else' }, { authorization: basic(billing.id, billing.secret) });
+    assert.equal(contradicting.statusCode, 401);
+    assert.equal(contradicting.json().error, 'invalid_client');
+    const same = await cc({ client_id: billing.id }, { authorization: basic(billing.id, billing.secret) });
+    assert.equal(same.statusCode, 200);
   });
 
   it('decodes form-urlencoded Basic credentials (RFC 6749 §2.3.1)', async () => {
