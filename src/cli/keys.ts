@@ -14,6 +14,7 @@ export async function keysCommand(args: readonly string[]): Promise<void> {
     const keys = await Keyring.open(runtime.config, runtime.store, runtime.clock);
     if (sub === 'rotate') {
       const key = await keys.rotate();
+      void runtime.audit.record('keys.rotated', { detail: { kid: key.kid, alg: key.alg } });
       process.stdout.write(`${key.kid}\n`);
       process.stderr.write(`new ${key.alg} signing key ${key.kid} is current; running servers pick it up within ${runtime.config.keyRefreshInterval}s\n`);
       return;

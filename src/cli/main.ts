@@ -1,4 +1,5 @@
 import { ConfigError, GatehouseError, UsageError } from '../errors.js';
+import { clientCommand } from './client.js';
 import { keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
 import { serveCommand } from './serve.js';
@@ -9,6 +10,7 @@ const USAGE = `usage: gatehouse <command>
   serve                         start the server
   migrate                       apply database migrations
   user add|list|disable|enable|delete|import
+  client add|list|delete        manage OAuth clients
   keys rotate|list              manage signing keys
 
 Configuration comes from GATEHOUSE_* environment variables (see the README).`;
@@ -17,6 +19,7 @@ const commands: Record<string, (args: readonly string[]) => Promise<void>> = {
   serve: serveCommand,
   migrate: migrateCommand,
   user: userCommand,
+  client: clientCommand,
   keys: keysCommand,
 };
 

@@ -15,21 +15,24 @@ export async function readPasswordFromStdin(): Promise<string> {
 /** Asks twice on the terminal without echo. */
 export async function promptPassword(): Promise<string> {
   if (!process.stdin.isTTY) throw new UsageError('no terminal to prompt for a password; pass it with --password-stdin');
-  const first = await promptHidden('Password: ');
-  const second = await promptHidden('Repeat password: ');
-  if (first !== second) throw new UsageError('the passwords do not match');
-  return first;
-}
-
-function promptHidden(question: string): Promise<string> {
-  process.stderr.write(question);
+  // One interface for both questions, created before the first prompt is shown: the terminal
+  // is in raw mode (no echo) before anything can be typed.
   const muted = new Writable({ write: (_chunk, _encoding, done) => done() });
   const rl = createInterface({ input: process.stdin, output: muted, terminal: true });
-  return new Promise((resolve) => {
-    rl.question('', (answer) => {
-      rl.close();
-      process.stderr.write('\n');
-      resolve(answer);
+  const ask = (question: string): Promise<string> =>
+    new Promise((resolve) => {
+      process.stderr.write(question);
+      rl.question('', (answer) => {
+        process.stderr.write('\n');
+        resolve(answer);
+      });
     });
-  });
+  try {
+    const first = await ask('Password: ');
+    const second = await ask('Repeat password: ');
+    if (first !== second) throw new UsageError('the passwords do not match');
+    return first;
+  } finally {
+    rl.close();
+  }
 }

@@ -5,6 +5,9 @@ import { createLogger } from '../log.js';
 import { createPasswordHasher } from '../passwords/hasher.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import { Audit } from '../services/audit.js';
+import { ClientService } from '../services/clients.js';
+import { RefreshTokens } from '../services/refresh-tokens.js';
+import { RevocationList } from '../services/revocation-list.js';
 import { UserService } from '../services/users.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/store.js';
@@ -52,6 +55,16 @@ export function openCommandRuntime(): Promise<Runtime> {
   return openRuntime({ logLevel: process.env['GATEHOUSE_LOG_LEVEL'] === 'silent' ? 'silent' : 'warn', stderr: true });
 }
 
+// Commands write revocations to the store; running servers pick them up on their next look.
+function revocationList(runtime: Runtime): RevocationList {
+  return new RevocationList(runtime.store.revocations, runtime.clock, runtime.config.keyRefreshInterval);
+}
+
 export function userService(runtime: Runtime): UserService {
-  return new UserService(runtime.store, runtime.hasher, runtime.clock, runtime.audit);
+  const sessions = new RefreshTokens(runtime.config, runtime.store, runtime.clock, runtime.audit, revocationList(runtime));
+  return new UserService(runtime.store, runtime.hasher, runtime.clock, runtime.audit, sessions);
+}
+
+export function clientService(runtime: Runtime): ClientService {
+  return new ClientService(runtime.store, runtime.clock, runtime.audit, revocationList(runtime));
 }

@@ -4,6 +4,8 @@ import { Keyring } from '../services/keys.js';
 import { parse } from './args.js';
 import { openRuntime } from './runtime.js';
 
+const HOUSEKEEPING_INTERVAL_MS = 60 * 60_000;
+
 export async function serveCommand(args: readonly string[]): Promise<void> {
   parse(args, {}, { min: 0, max: 0, usage: 'gatehouse serve' });
   const runtime = await openRuntime();
@@ -13,7 +15,13 @@ export async function serveCommand(args: readonly string[]): Promise<void> {
   await bootstrapAdmin(config, store, services.users, log);
   // The dummy hash for unknown-user logins is made now, so the first such login costs what later ones do.
   await hasher.verifyDummy('warm-up');
+  await services.revocations.refresh();
   keys.startRefreshing(log);
+  services.revocations.startRefreshing(log);
+  const housekeeping = setInterval(() => {
+    services.refreshTokens.prune().catch((error: unknown) => log.warn({ err: error }, 'could not prune ended refresh families'));
+  }, HOUSEKEEPING_INTERVAL_MS);
+  housekeeping.unref();
 
   let closing = false;
   const shutdown = (signal: string): void => {
@@ -21,6 +29,8 @@ export async function serveCommand(args: readonly string[]): Promise<void> {
     closing = true;
     log.info({ signal }, 'shutting down');
     keys.stop();
+    services.revocations.stop();
+    clearInterval(housekeeping);
     server
       .close()
       .then(() => runtime.close())

@@ -4,8 +4,12 @@ import { createServices, type Deps, type Services } from '../services/container.
 import { registerErrorHandler } from './plugins/errors.js';
 import { registerFormParser } from './plugins/form.js';
 import { registerOpenApi } from './plugins/openapi.js';
+import { serverMetadata } from '../services/metadata.js';
+import { adminClientRoutes } from './routes/admin/clients.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { healthRoutes } from './routes/health.js';
+import { introspectRoutes } from './routes/introspect.js';
+import { revokeRoutes } from './routes/revoke.js';
 import { tokenRoutes } from './routes/token.js';
 import { userRoutes } from './routes/users.js';
 import { wellKnownRoutes } from './routes/well-known.js';
@@ -37,8 +41,11 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   await registerOpenApi(server, config);
 
   tokenRoutes(server, services.tokenEndpoint);
+  revokeRoutes(server, services.clients, services.revocation);
+  introspectRoutes(server, services.clients, services.introspection);
   userRoutes(server, services.bearer);
-  wellKnownRoutes(server, deps.keys);
+  adminClientRoutes(server, services.bearer, services.clients);
+  wellKnownRoutes(server, deps.keys, serverMetadata(config, services.tokenEndpoint.grantTypes));
   healthRoutes(server, deps.store);
   return { server, services };
 }

@@ -4,6 +4,7 @@ import { BearerError, INVALID_CREDENTIALS, NOT_AUTHENTICATED } from '../errors.j
 import type { AccessTokenClaims, AccessTokenCodec } from '../tokens/access-token.js';
 import { hasScopes } from '../tokens/scopes.js';
 import type { Store, UserRecord } from '../store/store.js';
+import type { RevocationList } from './revocation-list.js';
 import { normaliseUsername } from './usernames.js';
 
 /** Who a verified access token speaks for. `user` is absent for client_credentials tokens. */
@@ -30,17 +31,33 @@ export class BearerAuthenticator {
     private readonly codec: AccessTokenCodec,
     private readonly store: Store,
     private readonly clock: Clock,
+    private readonly revocations: RevocationList,
   ) {}
 
   async authenticate(authorization: string | undefined, requiredScopes: readonly string[] = []): Promise<Principal> {
     const token = bearerToken(authorization);
     if (token === undefined) throw new BearerError('missing_token', NOT_AUTHENTICATED);
+    const principal = await this.principalFor(token);
+    if (!hasScopes(principal.scopes, requiredScopes)) {
+      throw new BearerError('insufficient_scope', 'Not enough permissions', requiredScopes);
+    }
+    return principal;
+  }
+
+  /**
+   * Whom a live access token speaks for: signature and claims valid, not revoked, and its
+   * user still there and enabled. Throws BearerError invalid_token otherwise, or
+   * Unavailable when revocations cannot be checked (fail closed).
+   */
+  async principalFor(token: string): Promise<Principal> {
     let claims: AccessTokenClaims;
     try {
       claims = this.codec.verify(token, epochSeconds(this.clock));
     } catch {
       throw new BearerError('invalid_token', INVALID_CREDENTIALS);
     }
+    // Checked after the cache too, so a revocation holds even for a token verified before it.
+    if (await this.revocations.isRevoked(claims.jti)) throw new BearerError('invalid_token', INVALID_CREDENTIALS);
     const scopes = claims.scope === '' ? [] : claims.scope.split(' ');
     let user: UserRecord | undefined;
     if (claims.preferred_username !== undefined) {
@@ -51,9 +68,6 @@ export class BearerAuthenticator {
           ? await this.store.users.findByUsername(normaliseUsername(claims.sub))
           : await this.store.users.findById(claims.sub);
       if (!user || user.disabled) throw new BearerError('invalid_token', INVALID_CREDENTIALS);
-    }
-    if (!hasScopes(scopes, requiredScopes)) {
-      throw new BearerError('insufficient_scope', 'Not enough permissions', requiredScopes);
     }
     return { sub: claims.sub, user, scopes, clientId: claims.client_id, claims };
   }

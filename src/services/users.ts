@@ -5,6 +5,7 @@ import type { PasswordHasher } from '../passwords/hasher.js';
 import { validateNewPassword } from '../passwords/policy.js';
 import type { NewUser, Store, UserPatch, UserRecord } from '../store/store.js';
 import type { Audit } from './audit.js';
+import type { RefreshTokens } from './refresh-tokens.js';
 import { normaliseUsername, validateNewUsername } from './usernames.js';
 
 /** What `/users/me` and the admin API show of a user: never the hash. */
@@ -58,6 +59,7 @@ export class UserService {
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
     private readonly audit: Audit,
+    private readonly sessions: Pick<RefreshTokens, 'end'>,
   ) {}
 
   async create(input: NewUserInput): Promise<UserRecord> {
@@ -161,7 +163,7 @@ export class UserService {
     void this.audit.record('user.deleted', { userId: id, username: user.username });
   }
 
-  /** Sets a new password (policy-checked). */
+  /** Sets a new password (policy-checked) and ends the user's refresh families: whoever held a session must log in again. */
   async setPassword(id: string, password: string): Promise<void> {
     validateNewPassword(password);
     const user = await this.get(id);
@@ -169,6 +171,7 @@ export class UserService {
     if (!(await this.store.users.replacePasswordHash(id, user.passwordHash, hash, this.clock.now()))) {
       throw new Conflict('The password was changed at the same time; try again');
     }
+    await this.sessions.end({ userId: id }, 'password_changed');
     void this.audit.record('password.changed', { userId: id, username: user.username });
   }
 }

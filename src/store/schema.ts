@@ -35,6 +35,8 @@ export interface RefreshFamiliesTable {
   scope: string;
   created_at: number;
   expires_at: number;
+  /** When a token of the family was last exchanged. */
+  last_used_at: number | null;
   revoked_at: number | null;
   revoked_reason: string | null;
 }
@@ -45,12 +47,17 @@ export interface RefreshTokensTable {
   family_id: string;
   created_at: number;
   used_at: number | null;
+  /** The access token issued together with this refresh token, revoked with the family. */
+  access_jti: string | null;
+  access_expires_at: number | null;
 }
 
 export interface RevokedTokensTable {
   jti: string;
   /** When the access token expires; the row can go then. */
   expires_at: number;
+  /** When it was revoked: instances ask for rows newer than their last look. */
+  revoked_at: number;
 }
 
 export interface SigningKeysTable {

@@ -3,10 +3,16 @@ import { Migrator } from 'kysely/migration';
 import { Conflict } from '../errors.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database, UsersTable } from './schema.js';
+import { SqlClientStore } from './sql-clients.js';
+import { SqlRefreshStore } from './sql-refresh.js';
+import { SqlRevocationStore } from './sql-revocations.js';
 import type {
   AuditEvent,
   AuditStore,
+  ClientStore,
   NewUser,
+  RefreshStore,
+  RevocationStore,
   SigningKeyRecord,
   SigningKeyStore,
   Store,
@@ -20,6 +26,9 @@ import type {
 export class SqlStore implements Store {
   readonly users: UserStore;
   readonly signingKeys: SigningKeyStore;
+  readonly clients: ClientStore;
+  readonly refresh: RefreshStore;
+  readonly revocations: RevocationStore;
   readonly audit: AuditStore;
 
   constructor(
@@ -29,6 +38,9 @@ export class SqlStore implements Store {
   ) {
     this.users = new SqlUserStore(db, isUniqueViolation);
     this.signingKeys = new SqlSigningKeyStore(db, isUniqueViolation);
+    this.clients = new SqlClientStore(db, isUniqueViolation);
+    this.refresh = new SqlRefreshStore(db);
+    this.revocations = new SqlRevocationStore(db);
     this.audit = new SqlAuditStore(db);
   }
 

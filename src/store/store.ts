@@ -69,6 +69,100 @@ export interface SigningKeyStore {
   prune(before: number): Promise<number>;
 }
 
+export interface ClientRecord {
+  readonly id: string;
+  readonly name: string;
+  /** SHA-256 of the secret; null for a public client. */
+  readonly secretHash: string | null;
+  /** Scope names the client may be granted (client_credentials). */
+  readonly scopes: readonly string[];
+  readonly createdAt: number;
+}
+
+export interface ClientStore {
+  /** Throws Conflict when the id exists. */
+  create(client: ClientRecord): Promise<ClientRecord>;
+  findById(id: string): Promise<ClientRecord | undefined>;
+  list(query: { readonly limit: number; readonly offset: number }): Promise<{ readonly clients: readonly ClientRecord[]; readonly total: number }>;
+  /** Deletes the client and, in the same transaction, revokes its refresh families; false when there was none. */
+  delete(id: string, at: number): Promise<{ readonly deleted: boolean; readonly revokedAccessTokens: readonly RevokedAccessToken[] }>;
+}
+
+/** A login: the chain of refresh tokens that rotation makes from it (RFC 9700 §4.14.2). */
+export interface RefreshFamily {
+  readonly id: string;
+  readonly userId: string;
+  readonly clientId: string;
+  /** Scopes the resource owner granted at login; a refresh may narrow, never widen them. */
+  readonly scopes: readonly string[];
+  readonly createdAt: number;
+  /** Absolute end of the family, whatever the rotations. */
+  readonly expiresAt: number;
+  readonly lastUsedAt: number | null;
+  readonly revokedAt: number | null;
+  readonly revokedReason: string | null;
+}
+
+export interface NewRefreshToken {
+  /** SHA-256 of the token; the token itself is never stored. */
+  readonly hash: string;
+  readonly createdAt: number;
+  /** The access token issued with it: revoked with the family. */
+  readonly accessJti: string;
+  readonly accessExpiresAt: number;
+}
+
+export interface RefreshTokenRecord {
+  readonly hash: string;
+  readonly familyId: string;
+  readonly createdAt: number;
+  readonly usedAt: number | null;
+}
+
+export interface RevokedAccessToken {
+  readonly jti: string;
+  /** Epoch milliseconds; the revocation matters until then. */
+  readonly expiresAt: number;
+}
+
+export type RotateOutcome = 'rotated' | 'reused' | 'family_ended';
+
+export type FamilySelector = { readonly familyId: string } | { readonly userId: string } | { readonly clientId: string };
+
+export interface RefreshStore {
+  /** Starts a family with its first token, in one transaction. */
+  startFamily(family: Omit<RefreshFamily, 'lastUsedAt' | 'revokedAt' | 'revokedReason'>, first: NewRefreshToken): Promise<void>;
+  /** The token and its family, by hash. */
+  find(hash: string): Promise<{ readonly token: RefreshTokenRecord; readonly family: RefreshFamily } | undefined>;
+  /**
+   * Consumes `hash` and adds `next` to its family, in one transaction. Consuming is one
+   * atomic statement (`UPDATE … WHERE hash = ? AND used_at IS NULL`): of concurrent calls
+   * exactly one is `rotated`; the others are `reused`. `family_ended` when the family was
+   * revoked or has expired by `at` (nothing is changed then).
+   */
+  rotate(hash: string, familyId: string, next: NewRefreshToken, at: number): Promise<RotateOutcome>;
+  /**
+   * Revokes the selected live families and, in the same transaction, the access tokens
+   * issued from them that have not expired (they go to the revocation list).
+   */
+  revokeFamilies(
+    which: FamilySelector,
+    at: number,
+    reason: string,
+  ): Promise<{ readonly families: number; readonly revokedAccessTokens: readonly RevokedAccessToken[] }>;
+  /** Drops families that ended (expired or revoked) before `before`, with their tokens. */
+  prune(before: number): Promise<number>;
+}
+
+export interface RevocationStore {
+  /** Records a revoked access token; revoking twice is harmless. */
+  add(token: RevokedAccessToken, at: number): Promise<void>;
+  /** Tokens revoked at or after `since` that are still unexpired at `now`. */
+  since(since: number, now: number): Promise<readonly RevokedAccessToken[]>;
+  /** Drops rows of tokens that expired before `now`. */
+  prune(now: number): Promise<number>;
+}
+
 export interface AuditEvent {
   readonly id: string;
   readonly at: number;
@@ -92,6 +186,9 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   readonly users: UserStore;
   readonly signingKeys: SigningKeyStore;
+  readonly clients: ClientStore;
+  readonly refresh: RefreshStore;
+  readonly revocations: RevocationStore;
   readonly audit: AuditStore;
   /** Applies pending migrations; returns the names applied. */
   migrate(): Promise<readonly string[]>;

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { loadConfig, type Config } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/log.js';
@@ -57,4 +57,29 @@ export function form(fields: Record<string, string>): { payload: string; headers
     payload: new URLSearchParams(fields).toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
   };
+}
+
+/** `Authorization: Basic` as RFC 6749 §2.3.1 builds it: each part form-urlencoded first. */
+export function basic(clientId: string, secret: string): string {
+  const enc = (s: string) => encodeURIComponent(s).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64')}`;
+}
+
+/** POSTs a form to an OAuth endpoint of the test app. */
+export function postForm(app: TestApp, url: string, fields: Record<string, string>, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+  const f = form(fields);
+  return app.server.inject({ method: 'POST', url, payload: f.payload, headers: { ...f.headers, ...headers } });
+}
+
+/** Registers a client; returns its id and, for a confidential one, its secret. */
+export async function registerClient(
+  app: TestApp,
+  options: { name?: string; public?: boolean; scopes?: string[] } = {},
+): Promise<{ id: string; secret: string }> {
+  const { client, secret } = await app.services.clients.register({
+    name: options.name ?? 'test client',
+    public: options.public ?? false,
+    scopes: options.scopes ?? [],
+  });
+  return { id: client.id, secret: secret ?? '' };
 }

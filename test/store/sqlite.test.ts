@@ -4,19 +4,10 @@ import path from 'node:path';
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
+import { sqliteStore } from '../helpers/stores.js';
 import { storeContract } from './contract.js';
 
-storeContract('SQLite', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'gatehouse-store-'));
-  const store = openSqliteStore(path.join(dir, 'nested', 'gatehouse.db'));
-  return {
-    store,
-    async cleanup() {
-      await store.close();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
-});
+storeContract('SQLite', sqliteStore);
 
 it('creates the SQLite file owner-only, in an owner-only directory, with WAL and foreign keys on', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'gatehouse-store-'));

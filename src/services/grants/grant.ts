@@ -1,16 +1,9 @@
-import type { UserRecord } from '../../store/store.js';
-
-/** Client credentials as the token endpoint received them (RFC 6749 §2.3.1). */
-export interface ClientCredentials {
-  readonly clientId: string;
-  readonly clientSecret: string | undefined;
-  readonly method: 'client_secret_basic' | 'client_secret_post' | 'none';
-}
+import type { Client } from '../clients.js';
 
 export interface GrantContext {
   readonly ip: string | null;
-  /** Credentials from the Authorization header or the body; undefined when the client sent none. */
-  readonly client: ClientCredentials | undefined;
+  /** The authenticated client; the built-in public client when the request named none. */
+  readonly client: Client;
 }
 
 /** The token endpoint's successful answer (RFC 6749 §5.1). */
@@ -26,10 +19,4 @@ export interface TokenResponse {
 export interface Grant {
   readonly grantType: string;
   handle(params: Readonly<Record<string, string>>, context: GrantContext): Promise<TokenResponse>;
-}
-
-export interface IssuedFor {
-  readonly user: UserRecord;
-  readonly scopes: readonly string[];
-  readonly clientId: string;
 }

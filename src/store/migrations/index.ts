@@ -42,10 +42,12 @@ const migrations: Record<string, Migration> = {
         .addColumn('scope', 'text', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('last_used_at', 'bigint')
         .addColumn('revoked_at', 'bigint')
         .addColumn('revoked_reason', 'text')
         .execute();
       await db.schema.createIndex('refresh_families_user').on('refresh_families').column('user_id').execute();
+      await db.schema.createIndex('refresh_families_client').on('refresh_families').column('client_id').execute();
 
       await db.schema
         .createTable('refresh_tokens')
@@ -53,6 +55,8 @@ const migrations: Record<string, Migration> = {
         .addColumn('family_id', 'text', (c) => c.notNull().references('refresh_families.id').onDelete('cascade'))
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .addColumn('used_at', 'bigint')
+        .addColumn('access_jti', 'text')
+        .addColumn('access_expires_at', 'bigint')
         .execute();
       await db.schema.createIndex('refresh_tokens_family').on('refresh_tokens').column('family_id').execute();
 
@@ -60,7 +64,10 @@ const migrations: Record<string, Migration> = {
         .createTable('revoked_tokens')
         .addColumn('jti', 'text', (c) => c.primaryKey())
         .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('revoked_at', 'bigint', (c) => c.notNull())
         .execute();
+      // Instances poll for revocations newer than their last look.
+      await db.schema.createIndex('revoked_tokens_revoked_at').on('revoked_tokens').column('revoked_at').execute();
 
       await db.schema
         .createTable('signing_keys')
