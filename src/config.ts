@@ -44,6 +44,17 @@ export interface Config {
   /** Seconds between looks at the store for rotated signing keys. */
   readonly keyRefreshInterval: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Brute-force protection of password logins. */
+  readonly loginLimits: {
+    readonly freeFailures: number;
+    /** Seconds. */
+    readonly firstBackoff: number;
+    /** Seconds. */
+    readonly maxBackoff: number;
+    readonly ipMaxFailures: number;
+    /** Seconds. */
+    readonly ipWindow: number;
+  };
 }
 
 export const DEFAULT_ROLE_SCOPES: Readonly<Record<string, readonly string[]>> = {
@@ -83,6 +94,11 @@ const KNOWN = new Set([
   'GATEHOUSE_KEY_ENCRYPTION_KEY',
   'GATEHOUSE_KEY_REFRESH_INTERVAL',
   'GATEHOUSE_LOG_LEVEL',
+  'GATEHOUSE_LOGIN_FREE_FAILURES',
+  'GATEHOUSE_LOGIN_FIRST_BACKOFF',
+  'GATEHOUSE_LOGIN_MAX_BACKOFF',
+  'GATEHOUSE_IP_MAX_FAILURES',
+  'GATEHOUSE_IP_WINDOW',
 ]);
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 scope-token
@@ -181,6 +197,14 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     'silent',
   ] as const);
 
+  const loginLimits = {
+    freeFailures: integer('GATEHOUSE_LOGIN_FREE_FAILURES', get('GATEHOUSE_LOGIN_FREE_FAILURES') ?? '5', 1, 1000),
+    firstBackoff: duration('GATEHOUSE_LOGIN_FIRST_BACKOFF', get('GATEHOUSE_LOGIN_FIRST_BACKOFF') ?? '1s'),
+    maxBackoff: duration('GATEHOUSE_LOGIN_MAX_BACKOFF', get('GATEHOUSE_LOGIN_MAX_BACKOFF') ?? '15m'),
+    ipMaxFailures: integer('GATEHOUSE_IP_MAX_FAILURES', get('GATEHOUSE_IP_MAX_FAILURES') ?? '100', 1, 1_000_000),
+    ipWindow: duration('GATEHOUSE_IP_WINDOW', get('GATEHOUSE_IP_WINDOW') ?? '15m'),
+  };
+
   return Object.freeze({
     host,
     port,
@@ -204,6 +228,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     keyEncryptionKey,
     keyRefreshInterval,
     logLevel,
+    loginLimits,
   });
 }
 

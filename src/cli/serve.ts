@@ -1,5 +1,6 @@
 import { buildApp } from '../http/app.js';
 import { bootstrapAdmin } from '../services/bootstrap.js';
+import { openLoginLimiter } from '../limits/open.js';
 import { Keyring } from '../services/keys.js';
 import { parse } from './args.js';
 import { openRuntime } from './runtime.js';
@@ -11,7 +12,8 @@ export async function serveCommand(args: readonly string[]): Promise<void> {
   const runtime = await openRuntime();
   const { config, store, clock, hasher, audit, log } = runtime;
   const keys = await Keyring.open(config, store, clock);
-  const { server, services } = await buildApp(config, { store, clock, hasher, keys, audit, log });
+  const limits = openLoginLimiter(config, log);
+  const { server, services } = await buildApp(config, { store, clock, hasher, keys, audit, limits: limits.limiter, log });
   await bootstrapAdmin(config, store, services.users, log);
   // The dummy hash for unknown-user logins is made now, so the first such login costs what later ones do.
   await hasher.verifyDummy('warm-up');
@@ -33,6 +35,7 @@ export async function serveCommand(args: readonly string[]): Promise<void> {
     clearInterval(housekeeping);
     server
       .close()
+      .then(() => limits.close())
       .then(() => runtime.close())
       .then(
         () => process.exit(0),

@@ -5,6 +5,8 @@
 export interface LoginLimitPolicy {
   /** Consecutive failures of one account that cost no wait (5). */
   readonly freeFailures: number;
+  /** The wait after the first failure past the free ones (1 s); it doubles with each further failure. */
+  readonly firstBackoffMs: number;
   /** Longest wait after a failure (15 min). */
   readonly maxBackoffMs: number;
   /**
@@ -25,6 +27,7 @@ const DAY = 24 * 60 * MINUTE;
 
 export const DEFAULT_LOGIN_LIMITS: LoginLimitPolicy = Object.freeze({
   freeFailures: 5,
+  firstBackoffMs: 1000,
   maxBackoffMs: 15 * MINUTE,
   accountMemoryMs: DAY,
   ipMaxFailures: 100,
@@ -32,13 +35,11 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimitPolicy = Object.freeze({
   knownIpTtlMs: 30 * DAY,
 });
 
-/** The wait after the first failure past the free ones; it doubles with each further failure. */
-export const FIRST_BACKOFF_MS = 1000;
-
 /** Checks a policy (e.g. one built from configuration); throws a RangeError naming the field. */
 export function validateLoginLimits(policy: LoginLimitPolicy): LoginLimitPolicy {
   const minimum: Record<keyof LoginLimitPolicy, number> = {
     freeFailures: 0,
+    firstBackoffMs: 1,
     maxBackoffMs: 1,
     accountMemoryMs: 1,
     ipMaxFailures: 1,
@@ -61,7 +62,7 @@ export function validateLoginLimits(policy: LoginLimitPolicy): LoginLimitPolicy 
 export function backoffMs(failures: number, policy: LoginLimitPolicy): number {
   if (!(failures > policy.freeFailures)) return 0;
   // 2 ** large is Infinity, never NaN, so the cap also holds for absurd counts.
-  return Math.min(FIRST_BACKOFF_MS * 2 ** (failures - policy.freeFailures - 1), policy.maxBackoffMs);
+  return Math.min(policy.firstBackoffMs * 2 ** (failures - policy.freeFailures - 1), policy.maxBackoffMs);
 }
 
 /**

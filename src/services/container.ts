@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { Logger } from 'pino';
+import type { LoginLimiter } from '../limits/login-limiter.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import type { Store } from '../store/store.js';
 import { AccessTokenCodec } from '../tokens/access-token.js';
@@ -28,6 +29,7 @@ export interface Deps {
   readonly hasher: PasswordHasher;
   readonly keys: Keyring;
   readonly audit: Audit;
+  readonly limits: LoginLimiter;
   readonly log: Logger;
 }
 
@@ -47,7 +49,7 @@ export interface Services {
 
 /** Wires the use cases together; the only place that knows who needs whom. */
 export function createServices(config: Config, deps: Deps): Services {
-  const { store, clock, hasher, keys, audit } = deps;
+  const { store, clock, hasher, keys, audit, limits } = deps;
   const codec = new AccessTokenCodec(
     { issuer: config.issuer, audience: config.audience, algorithm: config.jwtAlgorithm, ttl: config.accessTokenTtl },
     keys,
@@ -58,7 +60,7 @@ export function createServices(config: Config, deps: Deps): Services {
   const users = new UserService(store, hasher, clock, audit, refreshTokens);
   const clients = new ClientService(store, clock, audit, revocations);
   const issuer = new TokenIssuer(config, codec, clock);
-  const login = new PasswordLogin(store, hasher, clock, audit);
+  const login = new PasswordLogin(store, hasher, clock, audit, limits);
   const grants: Grant[] = [new PasswordGrant(login, issuer, config.roleScopes, config.refreshTokens ? refreshTokens : undefined)];
   if (config.refreshTokens) grants.push(new RefreshTokenGrant(refreshTokens, issuer, store, config.roleScopes));
   grants.push(new ClientCredentialsGrant(issuer));

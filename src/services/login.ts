@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.js';
-import { InvalidGrant } from '../errors.js';
+import { InvalidGrant, SlowDown, Unavailable } from '../errors.js';
+import type { LoginLimiter } from '../limits/login-limiter.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import { MAX_PASSWORD_LENGTH } from '../passwords/policy.js';
 import type { Store, UserRecord } from '../store/store.js';
@@ -21,12 +22,14 @@ export class PasswordLogin {
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
     private readonly audit: Audit,
+    private readonly limiter: LoginLimiter,
   ) {}
 
   async authenticate(username: string, password: string, context: LoginContext): Promise<UserRecord> {
     const normalised = normaliseUsername(username);
     // A password no account can have is refused without hashing: no unbounded hashing cost.
     if ([...password].length > MAX_PASSWORD_LENGTH) return this.fail(normalised, null, context, 'password_too_long');
+    await this.reserveAttempt(normalised, context);
     const user = await this.store.users.findByUsername(normalised);
     if (!user || user.passwordHash === null || user.disabled) {
       // Unknown, password-less and disabled users cost the same work as a wrong password.
@@ -36,8 +39,32 @@ export class PasswordLogin {
     const check = await this.hasher.verify(user.passwordHash, password);
     if (!check.ok) return this.fail(normalised, user, context, 'wrong_password');
     if (check.needsRehash) await this.rehash(user, user.passwordHash, password);
+    await this.limiter.succeeded(normalised, context.ip, this.clock.now()).catch(() => undefined);
     void this.audit.record('login.success', { userId: user.id, username: user.username, clientId: context.clientId, ip: context.ip });
     return user;
+  }
+
+  /**
+   * Counts the attempt before the password is looked at, so parallel guesses cannot slip
+   * past the threshold; a blocked attempt gets 429 without any password check.
+   */
+  private async reserveAttempt(normalised: string, context: LoginContext): Promise<void> {
+    let decision;
+    try {
+      decision = await this.limiter.begin(normalised, context.ip, this.clock.now());
+    } catch {
+      // Without the counters there is no brute-force protection: fail closed.
+      throw new Unavailable('Login is temporarily unavailable', 5);
+    }
+    if (!decision.allowed) {
+      void this.audit.record('login.throttled', {
+        username: normalised,
+        clientId: context.clientId,
+        ip: context.ip,
+        detail: { reason: decision.reason, retry_after: decision.retryAfterSeconds },
+      });
+      throw new SlowDown(decision.retryAfterSeconds);
+    }
   }
 
   private async rehash(user: UserRecord, current: string, password: string): Promise<void> {

@@ -7,6 +7,9 @@ import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/log.js';
 import { createPasswordHasher } from '../../src/passwords/hasher.js';
 import type { Services } from '../../src/services/container.js';
+import { LoginLimiter } from '../../src/limits/login-limiter.js';
+import { MemoryLimiterStore } from '../../src/limits/memory.js';
+import { loginLimitPolicy } from '../../src/limits/open.js';
 import { Audit } from '../../src/services/audit.js';
 import { Keyring } from '../../src/services/keys.js';
 import { openSqliteStore } from '../../src/store/sqlite/open.js';
@@ -34,7 +37,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
   const hasher = createPasswordHasher(config.argon2);
   const log = createLogger('silent');
   const audit = new Audit(store, clock, log);
-  const { server, services } = await buildApp(config, { store, clock, hasher, keys, audit, log });
+  const { server, services } = await buildApp(config, { store, clock, hasher, keys, audit, limits: new LoginLimiter(new MemoryLimiterStore(), loginLimitPolicy(config)), log });
   await server.ready();
   return {
     server,

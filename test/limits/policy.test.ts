@@ -6,6 +6,7 @@ describe('login limit policy', () => {
   it('has the defaults of DESIGN "Protection defaults"', () => {
     assert.deepEqual(DEFAULT_LOGIN_LIMITS, {
       freeFailures: 5,
+      firstBackoffMs: 1000,
       maxBackoffMs: 15 * 60_000,
       accountMemoryMs: 24 * 3_600_000,
       ipMaxFailures: 100,

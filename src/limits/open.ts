@@ -1,0 +1,42 @@
+import { Redis } from 'ioredis';
+import type { Config } from '../config.js';
+import type { Log } from '../log.js';
+import type { LimiterStore } from './limiter.js';
+import { LoginLimiter } from './login-limiter.js';
+import { MemoryLimiterStore } from './memory.js';
+import { DEFAULT_LOGIN_LIMITS, type LoginLimitPolicy } from './policy.js';
+import { RedisLimiterStore } from './redis.js';
+
+export interface OpenedLimiter {
+  readonly limiter: LoginLimiter;
+  close(): Promise<void>;
+}
+
+export function loginLimitPolicy(config: Config): LoginLimitPolicy {
+  return {
+    ...DEFAULT_LOGIN_LIMITS,
+    freeFailures: config.loginLimits.freeFailures,
+    firstBackoffMs: config.loginLimits.firstBackoff * 1000,
+    maxBackoffMs: config.loginLimits.maxBackoff * 1000,
+    ipMaxFailures: config.loginLimits.ipMaxFailures,
+    ipWindowMs: config.loginLimits.ipWindow * 1000,
+  };
+}
+
+/** Counters in memory for one instance; in Redis when GATEHOUSE_REDIS_URL is set, shared by all. */
+export function openLoginLimiter(config: Config, log: Log): OpenedLimiter {
+  const policy = loginLimitPolicy(config);
+  if (config.redisUrl === undefined) {
+    return { limiter: new LoginLimiter(new MemoryLimiterStore(), policy), close: () => Promise.resolve() };
+  }
+  // Fail fast while Redis is away, so logins answer 503 at once instead of queueing.
+  const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 2000, enableOfflineQueue: false });
+  redis.on('error', (error: Error) => log.warn({ err: { message: error.message } }, 'redis error'));
+  const store: LimiterStore = new RedisLimiterStore(redis, 'gatehouse:limits:');
+  return {
+    limiter: new LoginLimiter(store, policy),
+    async close() {
+      redis.disconnect();
+    },
+  };
+}
