@@ -1,0 +1,70 @@
+// In-process ceilings the servers are held against, measured in the bench process before any
+// server starts (idle machine): ES256 verification (node:crypto, P-256, ieee-p1363 signatures)
+// and the password hashes behind each login (argon2id for Gatehouse, bcrypt cost 12 for the peers).
+import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import os from 'node:os';
+import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
+import bcrypt from 'bcrypt';
+
+const cores = os.availableParallelism();
+
+/** µs per ES256 verify of a typical access token's signing input, single thread. */
+export function es256VerifyMicros(seconds = 1) {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const input = Buffer.from(
+    `${b64({ alg: 'ES256', typ: 'JWT', kid: 'k1' })}.${b64({ iss: 'http://127.0.0.1:8000', aud: 'http://127.0.0.1:8000', sub: '1', scope: 'me', iat: now, exp: now + 900, jti: 'x'.repeat(22) })}`,
+  );
+  const key = { key: publicKey, dsaEncoding: 'ieee-p1363' };
+  const signature = sign('sha256', input, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+  for (let i = 0; i < 500; i++) verify('sha256', input, key, signature);
+  let n = 0;
+  const t0 = performance.now();
+  const until = t0 + seconds * 1000;
+  while (performance.now() < until) {
+    for (let i = 0; i < 100; i++) if (!verify('sha256', input, key, signature)) throw new Error('ES256 verify failed');
+    n += 100;
+  }
+  const micros = ((performance.now() - t0) * 1000) / n;
+  return { micros, ceilingRps: 1e6 / micros };
+}
+
+async function perCall(fn, { min = 5, seconds = 1.5 } = {}) {
+  await fn(); // warm-up
+  let n = 0;
+  const t0 = performance.now();
+  while (n < min || performance.now() - t0 < seconds * 1000) {
+    await fn();
+    n++;
+  }
+  return (performance.now() - t0) / 1000 / n;
+}
+
+/** Seconds per argon2id verify (one at a time) and the login ceiling cores ÷ that. */
+export async function argon2idCeiling(params) {
+  const options = { memoryCost: params.memoryCost, timeCost: params.timeCost, parallelism: params.parallelism, algorithm: 2 /* Argon2id */ };
+  const hashed = await argon2Hash('correct horse battery staple', options);
+  const seconds = await perCall(async () => {
+    if (!(await argon2Verify(hashed, 'correct horse battery staple'))) throw new Error('argon2 verify failed');
+  });
+  return { params, msPerVerify: seconds * 1000, cores, ceilingRps: cores / seconds };
+}
+
+/** Same for the peers' bcrypt cost 12 (johndoe's hash from the seed). */
+export async function bcryptCeiling() {
+  const hashed = '$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW';
+  const seconds = await perCall(async () => {
+    if (!(await bcrypt.compare('secret', hashed))) throw new Error('bcrypt compare failed');
+  }, { min: 4, seconds: 1 });
+  return { cost: 12, msPerVerify: seconds * 1000, cores, ceilingRps: cores / seconds };
+}
+
+/** Gatehouse's argon2 settings: its defaults unless GATEHOUSE_ARGON2_* are set for the bench. */
+export function gatehouseArgon2Params(env = process.env) {
+  return {
+    memoryCost: Number(env.GATEHOUSE_ARGON2_MEMORY ?? 19_456),
+    timeCost: Number(env.GATEHOUSE_ARGON2_TIME ?? 2),
+    parallelism: Number(env.GATEHOUSE_ARGON2_PARALLELISM ?? 1),
+  };
+}

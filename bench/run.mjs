@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// `npm run bench`: starts every contender as its own child process on 127.0.0.1, drives them
+// with autocannon from a separate load-generator process, rounds interleaved A B C D A B C D,
+// then cold starts; prints tables and writes bench/results/latest.json. See bench/README.md.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { es256VerifyMicros, argon2idCeiling, bcryptCeiling, gatehouseArgon2Params } from './ceilings.mjs';
+import { defineContenders, startContender } from './contenders.mjs';
+import { LoadGenerator } from './load.mjs';
+import { installCleanup, stop, stopAll, memoryOf } from './processes.mjs';
+import { SCENARIOS, coldStart } from './scenarios.mjs';
+import { runScenario, disturbed } from './rounds.mjs';
+import { median, evaluateGoals, renderTables, writeJson } from './report.mjs';
+import { closeAgent } from './tokens.mjs';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const log = (line) => process.stderr.write(`${line}\n`);
+
+function readConfig(env) {
+  const number = (name, fallback, min) => {
+    const value = env[name] === undefined || env[name] === '' ? fallback : Number(env[name]);
+    if (!Number.isFinite(value) || value < min) throw new Error(`${name} must be a number ≥ ${min}`);
+    return value;
+  };
+  const duration = number('BENCH_DURATION', 5, 0.2);
+  return {
+    duration,
+    rounds: Math.round(number('BENCH_ROUNDS', 2, 1)),
+    warmup: number('BENCH_WARMUP', Math.min(1, duration), 0),
+    connections: Math.round(number('BENCH_CONNECTIONS', 10, 1)),
+    loginConnections: Math.round(number('BENCH_LOGIN_CONNECTIONS', 4, 1)),
+    pool: Math.round(number('BENCH_POOL', 200, 1)),
+    coldStarts: Math.round(number('BENCH_COLD_STARTS', 5, 0)),
+    quietWait: number('BENCH_QUIET_WAIT', 3, 0),
+    spareChains: 5,
+    minLoginSeconds: 3, // a bcrypt-12 login takes ~250 ms of a core: shorter rounds may see none
+    coldMin: 2000,
+    only: env.BENCH_CONTENDERS ? env.BENCH_CONTENDERS.split(',').map((s) => s.trim()) : null,
+  };
+}
+
+async function startAll(contenders, ctx, cfg) {
+  const entries = [];
+  const status = [];
+  for (const contender of contenders) {
+    const note = contender.precheck();
+    if (note) {
+      log(`- ${contender.id}: skipped: ${note}`);
+      status.push({ id: contender.id, label: contender.label, status: 'skipped', note });
+      continue;
+    }
+    let entry;
+    try {
+      await contender.prepare?.();
+      entry = await startContender(contender, ctx);
+      await contender.check?.(entry);
+      const t0 = performance.now();
+      entry.pool = await contender.tokens(entry, cfg.pool);
+      if (new Set(entry.pool).size !== entry.pool.length) throw new Error('the token pool has repeated tokens');
+      if (contender.supportsRefresh) entry.coldStash = [];
+      log(`- ${contender.id}: up on port ${entry.port} in ${entry.startMs.toFixed(0)} ms; ${entry.pool.length} tokens in ${(performance.now() - t0).toFixed(0)} ms`);
+      entries.push(entry);
+      status.push({ id: contender.id, label: contender.label, status: 'ran', port: entry.port });
+    } catch (error) {
+      if (entry) await stop(entry.child);
+      log(`- ${contender.id}: FAILED, skipped: ${error.message}`);
+      status.push({ id: contender.id, label: contender.label, status: 'failed', note: error.message });
+    }
+  }
+  return { entries, status };
+}
+
+async function main() {
+  const cfg = readConfig(process.env);
+  const meta = {
+    date: new Date().toISOString(),
+    node: process.version,
+    cpu: os.cpus()[0]?.model,
+    cores: os.availableParallelism(),
+    config: cfg,
+    loadGenerator: 'autocannon 8 in one separate child process (bench/loadgen.mjs), prebuilt requests, keep-alive, pipelining 1',
+    inheritedGatehouseEnv: Object.keys(process.env).filter((k) => k.startsWith('GATEHOUSE_')),
+  };
+  log(`bench: node ${meta.node}, ${meta.cores} cores (${meta.cpu}); ${cfg.rounds} rounds × ${cfg.duration} s, warm-up ${cfg.warmup} s`);
+  if (meta.inheritedGatehouseEnv.length) log(`bench: Gatehouse also gets ${meta.inheritedGatehouseEnv.join(', ')} from this environment`);
+
+  log('\nceilings (in-process, before any server starts)');
+  const figures = {
+    ceilings: {
+      es256: await disturbed(async () => es256VerifyMicros(), cfg.quietWait),
+      argon2id: await disturbed(() => argon2idCeiling(gatehouseArgon2Params()), cfg.quietWait),
+      bcrypt: await disturbed(() => bcryptCeiling(), cfg.quietWait),
+    },
+  };
+  const c = figures.ceilings;
+  log(`  ES256 verify ${c.es256.micros.toFixed(1)} µs; argon2id verify ${c.argon2id.msPerVerify.toFixed(1)} ms; bcrypt-12 verify ${c.bcrypt.msPerVerify.toFixed(0)} ms`);
+
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));
+  tmpDir = tmp;
+  const ctx = { root, tmp, note: (line) => log(`  note: ${line}`) };
+  const rawRounds = {};
+  let load;
+  try {
+    const contenders = defineContenders(ctx).filter((c) => !cfg.only || cfg.only.includes(c.id));
+    log('\ncontenders');
+    const { entries, status } = await startAll(contenders, ctx, cfg);
+    meta.contenders = status;
+    meta.scenarios = SCENARIOS.map((s) => ({ id: s.id, title: s.title(cfg) }));
+
+    load = new LoadGenerator();
+    for (const scenario of SCENARIOS) await runScenario(scenario, entries, load, cfg, figures, rawRounds, log);
+
+    figures.memory = Object.fromEntries(entries.map((e) => [e.contender.id, memoryOf(e.pid)]));
+    await Promise.all(entries.map((e) => stop(e.child)));
+
+    if (cfg.coldStarts > 0 && entries.length > 0) {
+      log(`\n[coldStart] spawn → first 200 (hello: /hello, port: /users/me, seed: /docs, gatehouse: /healthz), ${cfg.coldStarts} times each`);
+      const cold = await coldStart(entries.map((e) => e.contender), ctx, cfg, log);
+      for (const value of Object.values(cold)) value.medianMs = median(value.runsMs);
+      figures.coldStart = cold;
+    }
+
+    figures.goals = evaluateGoals(figures);
+    process.stdout.write(`${renderTables(figures, meta)}\n`);
+    const file = path.join(root, 'bench', 'results', 'latest.json');
+    writeJson(file, { meta, figures, rounds: rawRounds });
+    log(`\nwrote ${path.relative(process.cwd(), file)}`);
+  } finally {
+    load?.close();
+    closeAgent();
+    await stopAll();
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+let tmpDir;
+installCleanup(() => tmpDir && rmSync(tmpDir, { recursive: true, force: true }));
+main().catch((error) => {
+  log(`bench failed: ${error.stack ?? error}`);
+  process.exitCode = 1;
+});
