@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
 import { SqlStore } from '../sql-store.js';
+import { withStatementCache } from './statement-cache.js';
 
 /** Opens (creating when absent) the embedded SQLite store: WAL, foreign keys, a busy timeout. */
 export function openSqliteStore(file: string): SqlStore {
@@ -17,7 +18,7 @@ export function openSqliteStore(file: string): SqlStore {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return new SqlStore('sqlite', db, isSqliteUniqueViolation);
 }
 
