@@ -41,6 +41,8 @@ export interface Config {
   readonly trustProxy: boolean | readonly string[];
   readonly corsOrigins: readonly string[];
   readonly keyEncryptionKey: Buffer | undefined;
+  /** Seconds a client may take to send a whole request (headers and body): slow clients are cut off. */
+  readonly requestTimeout: number;
   /** Seconds between looks at the store for rotated signing keys. */
   readonly keyRefreshInterval: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -94,6 +96,7 @@ const KNOWN = new Set([
   'GATEHOUSE_KEY_ENCRYPTION_KEY',
   'GATEHOUSE_KEY_REFRESH_INTERVAL',
   'GATEHOUSE_LOG_LEVEL',
+  'GATEHOUSE_REQUEST_TIMEOUT',
   'GATEHOUSE_LOGIN_FREE_FAILURES',
   'GATEHOUSE_LOGIN_FIRST_BACKOFF',
   'GATEHOUSE_LOGIN_MAX_BACKOFF',
@@ -186,6 +189,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
       throw new ConfigError('GATEHOUSE_KEY_ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)');
     }
   }
+  const requestTimeout = duration('GATEHOUSE_REQUEST_TIMEOUT', get('GATEHOUSE_REQUEST_TIMEOUT') ?? '30s');
   const keyRefreshInterval = duration('GATEHOUSE_KEY_REFRESH_INTERVAL', get('GATEHOUSE_KEY_REFRESH_INTERVAL') ?? '2s');
   const logLevel = oneOf('GATEHOUSE_LOG_LEVEL', get('GATEHOUSE_LOG_LEVEL') ?? 'info', [
     'fatal',
@@ -226,6 +230,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     trustProxy,
     corsOrigins,
     keyEncryptionKey,
+    requestTimeout,
     keyRefreshInterval,
     logLevel,
     loginLimits,

@@ -29,9 +29,14 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy === false ? false : config.trustProxy === true ? true : [...config.trustProxy],
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
-    // DESIGN: header and body timeouts against slow clients.
-    requestTimeout: 30_000,
-    connectionTimeout: 30_000,
+    // DESIGN: header and body timeouts against slow clients (slowloris). Node checks the
+    // deadlines every connectionsCheckingInterval, so that interval must be finer.
+    requestTimeout: config.requestTimeout * 1000,
+    connectionTimeout: config.requestTimeout * 1000,
+    http: {
+      headersTimeout: config.requestTimeout * 1000,
+      connectionsCheckingInterval: Math.min(30_000, Math.max(250, (config.requestTimeout * 1000) / 4)),
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
   server.decorateRequest('principal', null);
