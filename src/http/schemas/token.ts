@@ -7,7 +7,8 @@ export const TokenRequest = Type.Object(
     username: Type.Optional(Type.String({ maxLength: 256 })),
     password: Type.Optional(Type.String({ maxLength: 4096, format: 'password' })),
     scope: Type.Optional(Type.String({ maxLength: 2048, description: 'space-separated scopes' })),
-    refresh_token: Type.Optional(Type.String({ maxLength: 512 })),
+    // As long as any token may be (8 KiB): a wrong kind of token is invalid_grant, not a malformed request.
+    refresh_token: Type.Optional(Type.String({ maxLength: 8192 })),
     client_id: Type.Optional(Type.String({ maxLength: 256 })),
     client_secret: Type.Optional(Type.String({ maxLength: 512, format: 'password' })),
   },
