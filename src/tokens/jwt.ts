@@ -142,13 +142,46 @@ export function verifyCompact(token: string, options: VerifyOptions): DecodedJws
 
 function parseJsonObject(segment: string, what: string): Record<string, unknown> {
   let value: unknown;
+  const json = Buffer.from(segment, 'base64url').toString('utf8');
   try {
-    value = JSON.parse(Buffer.from(segment, 'base64url').toString('utf8'));
+    value = JSON.parse(json);
   } catch {
     throw new JwtError('ERR_JWT_MALFORMED', `token ${what} is not JSON`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new JwtError('ERR_JWT_MALFORMED', `token ${what} is not a JSON object`);
   }
+  // RFC 7515 §5.2 / RFC 7519 §4: member names must be unique. JSON.parse keeps the last of
+  // a repeated name, which another library may not: refuse the ambiguity.
+  if (topLevelNameCount(json) !== Object.keys(value).length) {
+    throw new JwtError('ERR_JWT_MALFORMED', `token ${what} repeats a member name`);
+  }
   return value as Record<string, unknown>;
+}
+
+/** Counts the member names of a JSON object's outermost level, by one scan of its text. */
+function topLevelNameCount(json: string): number {
+  let depth = 0;
+  let count = 0;
+  let inString = false;
+  let expectName = false;
+  for (let i = 0; i < json.length; i++) {
+    const c = json.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped character
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) {
+      if (depth === 1 && expectName) count++;
+      expectName = false;
+      inString = true;
+    } else if (c === 0x7b || c === 0x5b) {
+      depth++;
+      expectName = depth === 1 && c === 0x7b;
+    } else if (c === 0x7d || c === 0x5d) {
+      depth--;
+    } else if (c === 0x2c && depth === 1) {
+      expectName = true;
+    }
+  }
+  return count;
 }
