@@ -36,7 +36,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
 
   tokenRoutes(server, services.tokenEndpoint);
   userRoutes(server, services.bearer);
-  wellKnownRoutes(server, deps.keys);
+  wellKnownRoutes(server, deps.keys, config.issuer);
   healthRoutes(server, deps.store);
   return { server, services };
 }
