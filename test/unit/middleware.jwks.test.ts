@@ -148,7 +148,7 @@ describe('TokenVerifier with the issuer’s JWKS', () => {
     const v = guard({ jwksUri: `${stub.url}/jwks`, httpTimeout: 0.2 });
     const started = Date.now();
     assert.ok((await outcome(() => v.verify(sign(key, claimsFor(stub.url, now()))))) instanceof Unavailable);
-    assert.ok(Date.now() - started < 1_500);
+    assert.ok(Date.now() - started < 1_900, 'it did not wait for the 2 s answer');
   });
 
   it('keeps the keys it has when the issuer answers errors, and retries later', async () => {
@@ -193,9 +193,9 @@ function pause(ms = 30): Promise<void> {
 }
 
 async function waitFor(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 3_000;
+  const deadline = Date.now() + 10_000;
   while (!condition()) {
-    if (Date.now() > deadline) assert.fail('condition not met within 3 s');
+    if (Date.now() > deadline) assert.fail('condition not met within 10 s');
     await pause(10);
   }
 }
