@@ -157,9 +157,14 @@ export class TokenVerifier {
     const algorithms = algorithmList(options.algorithms, options.secret !== undefined);
     const types = (options.tokenTypes ?? [ACCESS_TOKEN_TYPE]).map((t) => t.toLowerCase().replace(/^application\//, ''));
     let keyFor: (kid: string) => JwsKey | undefined;
-    if (options.secret !== undefined || options.publicKey !== undefined) {
-      const key = options.secret !== undefined ? sharedSecretKey(options.secret) : staticPublicKey(options.publicKey as KeyObject, algorithms);
-      keyFor = (kid) => (key.kid === ANY_KID || key.kid === kid ? key : undefined);
+    const fixed =
+      options.secret !== undefined
+        ? sharedSecretKey(options.secret)
+        : options.publicKey !== undefined
+          ? staticPublicKey(options.publicKey, algorithms)
+          : undefined;
+    if (fixed !== undefined) {
+      keyFor = (kid) => (fixed.kid === ANY_KID || fixed.kid === kid ? fixed : undefined);
     } else {
       const jwksUri = options.jwksUri;
       if (jwksUri !== undefined && !isHttpUrl(jwksUri)) throw new TypeError('jwksUri must be an http(s) URL');
