@@ -11,6 +11,8 @@
 // and a third column turns the cache off (an ES256 signature check on every request).
 // Each API runs in its own child process; autocannon loads it from this one. Modes take
 // turns for R rounds and the median is kept, so a noisy neighbour skews no single column.
+// Besides req/s, each API reports the CPU time it spent per request (process.cpuUsage):
+// on a shared machine that figure holds still when throughput does not.
 import { fork } from 'node:child_process';
 import { generateKeyPairSync, randomUUID, sign } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -25,9 +27,10 @@ export const MODES = ['open', 'guarded', 'nocache'];
 
 /**
  * Runs the whole case and returns one row per framework:
- * `{ framework, open, guarded, nocache, ratio, ratioNoCache }` — requests per second
- * (median over the rounds of each run's mean), and guarded ÷ open. `log` receives
- * progress lines (default: stderr).
+ * `{ framework, open, guarded, nocache, ratio, ratioNoCache, cpu: { open, guarded, nocache } }`
+ * — requests per second (median over the rounds of each run's mean), guarded ÷ open, and
+ * the API's CPU microseconds per request (median). `log` receives progress lines
+ * (default: stderr).
  */
 export async function runMiddlewareBench({
   duration = 5,
@@ -43,16 +46,23 @@ export async function runMiddlewareBench({
     const rows = [];
     for (const framework of frameworks) {
       const samples = Object.fromEntries(MODES.map((mode) => [mode, []]));
+      const cpuSamples = Object.fromEntries(MODES.map((mode) => [mode, []]));
       for (let round = 1; round <= rounds; round++) {
         for (const mode of MODES) {
           const api = await startApi(framework, mode, issuer.url);
           try {
             const request = { url: `${api.url}/hello`, connections, headers: mode === 'open' ? {} : { authorization: `Bearer ${issuer.token}` } };
             await autocannon({ ...request, duration: 1 }); // warm-up: JIT, JWKS fetch, cache fill
+            await api.startCpu();
             const result = await autocannon({ ...request, duration });
+            const cpuMicros = await api.stopCpu();
             if (result.non2xx > 0 || result.errors > 0) throw new Error(`${framework}/${mode}: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+            const perRequest = cpuMicros / result.requests.total;
             samples[mode].push(result.requests.average);
-            log(`${framework.padEnd(8)} ${mode.padEnd(8)} round ${round}: ${String(Math.round(result.requests.average)).padStart(7)} req/s  p99 ${result.latency.p99} ms`);
+            cpuSamples[mode].push(perRequest);
+            log(
+              `${framework.padEnd(8)} ${mode.padEnd(8)} round ${round}: ${String(Math.round(result.requests.average)).padStart(7)} req/s  p99 ${result.latency.p99} ms  ${perRequest.toFixed(1)} µs CPU/request`,
+            );
           } finally {
             await api.stop();
           }
@@ -61,6 +71,7 @@ export async function runMiddlewareBench({
       const row = { framework, ...Object.fromEntries(MODES.map((mode) => [mode, Math.round(median(samples[mode]))])) };
       row.ratio = twoDecimals(row.guarded / row.open);
       row.ratioNoCache = twoDecimals(row.nocache / row.open);
+      row.cpu = Object.fromEntries(MODES.map((mode) => [mode, Math.round(median(cpuSamples[mode]) * 10) / 10]));
       rows.push(row);
     }
     return rows;
@@ -77,6 +88,12 @@ export function formatTable(rows, { duration, connections, rounds }) {
   for (const r of rows) {
     lines.push(
       `${r.framework.padEnd(10)}  ${String(r.open).padStart(10)}   ${String(r.guarded).padStart(13)}   ${r.ratio.toFixed(2).padStart(5)}   ${String(r.nocache).padStart(23)}   ${r.ratioNoCache.toFixed(2).padStart(5)}`,
+    );
+  }
+  lines.push('', 'API CPU time per request (µs)', 'framework   open   guarded   added   guarded, no cache   added');
+  for (const { framework, cpu } of rows) {
+    lines.push(
+      `${framework.padEnd(10)}  ${cpu.open.toFixed(1).padStart(4)}   ${cpu.guarded.toFixed(1).padStart(7)}   ${(cpu.guarded - cpu.open).toFixed(1).padStart(5)}   ${cpu.nocache.toFixed(1).padStart(17)}   ${(cpu.nocache - cpu.open).toFixed(1).padStart(5)}`,
     );
   }
   return lines.join('\n');
@@ -136,9 +153,18 @@ function startApi(framework, mode, issuer) {
     const child = fork(SELF, ['--serve', framework, '--mode', mode, '--issuer', issuer], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     child.once('error', reject);
     child.once('exit', (code) => reject(new Error(`${framework}/${mode} API exited with ${code}`)));
+    const reply = (type) => new Promise((done) => child.once('message', (message) => done(message[type])));
     child.once('message', ({ port }) =>
       resolve({
         url: `http://127.0.0.1:${port}`,
+        startCpu: () => {
+          child.send('start');
+          return reply('started');
+        },
+        stopCpu: () => {
+          child.send('stop');
+          return reply('cpu');
+        },
         stop: () =>
           new Promise((done) => {
             child.removeAllListeners('exit');
@@ -188,6 +214,16 @@ async function serve(framework, mode, issuer) {
     throw new Error(`unknown framework ${framework}`);
   }
   process.once('SIGTERM', () => process.exit(0));
+  let mark;
+  process.on('message', (message) => {
+    if (message === 'start') {
+      mark = process.cpuUsage();
+      process.send({ started: true });
+    } else if (message === 'stop') {
+      const used = process.cpuUsage(mark);
+      process.send({ cpu: used.user + used.system });
+    }
+  });
   process.send({ port });
 }
 
