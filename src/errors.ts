@@ -98,6 +98,20 @@ export class BearerError extends GatehouseError {
 
 export const NOT_AUTHENTICATED = 'Not authenticated';
 export const INVALID_CREDENTIALS = 'Could not validate credentials';
+export const NOT_ENOUGH_PERMISSIONS = 'Not enough permissions';
+
+/** RFC 6750 §3: the challenge says what went wrong; no token at all gets a bare challenge. */
+export function bearerChallenge(error: BearerError): string {
+  switch (error.code) {
+    case 'missing_token':
+      return 'Bearer';
+    case 'invalid_token':
+      return 'Bearer error="invalid_token"';
+    case 'insufficient_scope':
+      // RFC 6749 §3.3 scope tokens contain neither `"` nor `\`, so they need no escaping here.
+      return `Bearer error="insufficient_scope", scope="${error.scope.join(' ')}"`;
+  }
+}
 
 export class NotFound extends GatehouseError {
   readonly status = 404;

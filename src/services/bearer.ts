@@ -1,6 +1,6 @@
 import { epochSeconds, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
-import { BearerError, INVALID_CREDENTIALS, NOT_AUTHENTICATED } from '../errors.js';
+import { BearerError, INVALID_CREDENTIALS, NOT_AUTHENTICATED, NOT_ENOUGH_PERMISSIONS } from '../errors.js';
 import type { AccessTokenClaims, AccessTokenCodec } from '../tokens/access-token.js';
 import { hasScopes } from '../tokens/scopes.js';
 import type { Store, UserRecord } from '../store/store.js';
@@ -39,7 +39,7 @@ export class BearerAuthenticator {
     if (token === undefined) throw new BearerError('missing_token', NOT_AUTHENTICATED);
     const principal = await this.principalFor(token);
     if (!hasScopes(principal.scopes, requiredScopes)) {
-      throw new BearerError('insufficient_scope', 'Not enough permissions', requiredScopes);
+      throw new BearerError('insufficient_scope', NOT_ENOUGH_PERMISSIONS, requiredScopes);
     }
     return principal;
   }

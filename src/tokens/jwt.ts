@@ -3,7 +3,7 @@ import type { JwtAlgorithm } from '../config.js';
 
 /**
  * Compact JWS (RFC 7515) sign and verify on node:crypto KeyObjects, synchronous: the hot
- * path of every protected request. Deliberately narrow: one algorithm per verifier, no
+ * path of every protected request. Deliberately narrow: an explicit list of algorithms, no
  * embedded keys (jwk/jku/x5u/x5c are never read), no `crit` extensions, no unencoded payloads.
  */
 
@@ -100,8 +100,8 @@ function verifySignature(input: string, sig: Buffer, key: JwsKey): boolean {
 }
 
 export interface VerifyOptions {
-  /** The only algorithm accepted. */
-  readonly algorithm: JwtAlgorithm;
+  /** The algorithms accepted; the key a kid names must be of the token's algorithm too (no key confusion). */
+  readonly algorithms: readonly JwtAlgorithm[];
   /** Accepted `typ` values, compared case-insensitively without the `application/` prefix (RFC 8725 §3.11). */
   readonly types: readonly string[];
   /** Resolves a `kid` to a verification key; undefined for an unknown kid. */
@@ -123,7 +123,10 @@ export function verifyCompact(token: string, options: VerifyOptions): DecodedJws
     throw new JwtError('ERR_JWT_MALFORMED', 'token segments must be base64url');
   }
   const header = parseJsonObject(headerPart, 'header');
-  if (header['alg'] !== options.algorithm) throw new JwtError('ERR_JWS_ALG_NOT_ALLOWED', 'algorithm not allowed');
+  const alg = header['alg'];
+  if (typeof alg !== 'string' || !(options.algorithms as readonly string[]).includes(alg)) {
+    throw new JwtError('ERR_JWS_ALG_NOT_ALLOWED', 'algorithm not allowed');
+  }
   if ('crit' in header || 'b64' in header) throw new JwtError('ERR_JWS_CRIT', 'critical header extensions are not supported');
   const typ = header['typ'];
   if (typeof typ !== 'string' || !options.types.includes(typ.toLowerCase().replace(/^application\//, ''))) {
@@ -132,7 +135,7 @@ export function verifyCompact(token: string, options: VerifyOptions): DecodedJws
   const kid = header['kid'];
   const key = typeof kid === 'string' && kid.length <= 128 ? options.keyFor(kid) : undefined;
   if (!key) throw new JwtError('ERR_JWKS_NO_MATCHING_KEY', 'no key matches the token');
-  if (key.alg !== options.algorithm) throw new JwtError('ERR_JWS_ALG_NOT_ALLOWED', 'algorithm not allowed');
+  if (key.alg !== alg) throw new JwtError('ERR_JWS_ALG_NOT_ALLOWED', 'algorithm not allowed');
   const sig = Buffer.from(signaturePart, 'base64url');
   if (!verifySignature(`${headerPart}.${payloadPart}`, sig, key)) {
     throw new JwtError('ERR_JWS_SIGNATURE_INVALID', 'signature verification failed');

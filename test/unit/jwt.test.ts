@@ -6,7 +6,7 @@ import { encodeSegment, JwtError, signCompact, verifyCompact, type JwsKey } from
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const signer: JwsKey = { kid: 'k1', alg: 'ES256', key: privateKey };
 const verifier: JwsKey = { kid: 'k1', alg: 'ES256', key: publicKey };
-const options = { algorithm: 'ES256' as const, types: ['at+jwt'], keyFor: (kid: string) => (kid === 'k1' ? verifier : undefined) };
+const options = { algorithms: ['ES256' as const], types: ['at+jwt'], keyFor: (kid: string) => (kid === 'k1' ? verifier : undefined) };
 
 /** Signs raw JSON text, so a test can write what JSON.stringify never would. */
 function signRaw(headerJson: string, payloadJson: string): string {

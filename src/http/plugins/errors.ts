@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
-import { BearerError, GatehouseError, OAuthError, Unavailable } from '../../errors.js';
+import { bearerChallenge, BearerError, GatehouseError, OAuthError, Unavailable } from '../../errors.js';
 
 /**
  * The one mapping from errors to HTTP. Typed errors carry their status and a safe text;
@@ -39,12 +39,12 @@ export function sendOAuth(reply: FastifyReply, error: OAuthError): FastifyReply 
   return reply.code(error.status).send({ error: error.code, error_description: error.message, detail: error.message });
 }
 
-/** RFC 6750 §3: the challenge says what went wrong; no token at all gets a bare challenge. */
 function sendBearer(reply: FastifyReply, error: BearerError): FastifyReply {
-  let challenge = 'Bearer';
-  if (error.code === 'invalid_token') challenge = 'Bearer error="invalid_token"';
-  if (error.code === 'insufficient_scope') challenge = `Bearer error="insufficient_scope", scope="${error.scope.join(' ')}"`;
-  return reply.code(error.status).header('www-authenticate', challenge).header('cache-control', 'no-store').send({ detail: error.message });
+  return reply
+    .code(error.status)
+    .header('www-authenticate', bearerChallenge(error))
+    .header('cache-control', 'no-store')
+    .send({ detail: error.message });
 }
 
 function describeValidation(error: FastifyError): string {
