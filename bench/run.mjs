@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { es256VerifyMicros, argon2idCeiling, bcryptCeiling, gatehouseArgon2Params } from './ceilings.mjs';
 import { defineContenders, startContender } from './contenders.mjs';
 import { LoadGenerator } from './load.mjs';
+import { formatTable, runMiddlewareBench } from './middleware.mjs';
 import { installCleanup, stop, stopAll, memoryOf } from './processes.mjs';
 import { SCENARIOS, coldStart } from './scenarios.mjs';
 import { runScenario, disturbed } from './rounds.mjs';
@@ -38,6 +39,8 @@ function readConfig(env) {
     minLoginSeconds: 3, // a bcrypt-12 login takes ~250 ms of a core: shorter rounds may see none
     coldMin: 2000,
     only: env.BENCH_CONTENDERS ? env.BENCH_CONTENDERS.split(',').map((s) => s.trim()) : null,
+    // The resource-server case (bench/middleware.mjs): BENCH_MIDDLEWARE=0 leaves it out.
+    middleware: env.BENCH_MIDDLEWARE !== '0',
   };
 }
 
@@ -124,6 +127,14 @@ async function main() {
 
     figures.goals = evaluateGoals(figures);
     process.stdout.write(`${renderTables(figures, meta)}\n`);
+
+    if (cfg.middleware) {
+      log('\n[middleware] a protected /hello through each guard vs the same route unprotected');
+      const settings = { duration: cfg.duration, connections: 50, rounds: Math.max(2, cfg.rounds) };
+      const rows = await runMiddlewareBench({ ...settings, log: (line) => log(`  ${line}`) });
+      figures.middleware = rows;
+      process.stdout.write(`${formatTable(rows, settings)}\n`);
+    }
     const file = path.join(root, 'bench', 'results', 'latest.json');
     writeJson(file, { meta, figures, rounds: rawRounds });
     log(`\nwrote ${path.relative(process.cwd(), file)}`);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createVerifier, type Principal } from 'gatehouse/express';
 import { claimsOf, startIssuer, type Issuer } from '../helpers/issuer.js';
+import { runCli } from '../helpers/server.js';
 
 /** Settles a verification, sync or async. */
 async function principal(result: Principal | Promise<Principal>): Promise<Principal> {
@@ -47,6 +48,38 @@ describe('key sources other than discovery, against a running Gatehouse', () => 
       assert.ok(!(result instanceof Promise));
       assert.equal(result.username, 'wendy');
       assert.throws(() => createVerifier({ issuer: issuer.url, secret: `${secret} (rotated)` }).verify(token), { code: 'invalid_token' });
+    });
+  });
+
+  describe('introspection against Gatehouse’s /introspect', () => {
+    let issuer: Issuer;
+    let client: { client_id: string; client_secret: string };
+    before(async () => {
+      issuer = await startIssuer();
+      const added = await runCli(['client', 'add', 'orders-api', '--json'], issuer.env);
+      assert.equal(added.code, 0, added.stderr);
+      client = JSON.parse(added.stdout) as { client_id: string; client_secret: string };
+    });
+    after(() => issuer?.close());
+
+    it('accepts a live token, refuses a revoked one at once (cache off), and refuses with a wrong client secret', async () => {
+      const token = await issuer.token('wendy');
+      const verifier = createVerifier({
+        issuer: issuer.url,
+        introspection: { clientId: client.client_id, clientSecret: client.client_secret, cacheTtl: 0 },
+      });
+      const live = await principal(verifier.authenticate(`Bearer ${token}`, ['items:write']));
+      assert.equal(live.username, 'wendy');
+      assert.equal(live.clientId, 'gatehouse');
+      const revoked = await fetch(`${issuer.url}/revoke`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token }),
+      });
+      assert.equal(revoked.status, 200);
+      await assert.rejects(async () => principal(verifier.authenticate(`Bearer ${token}`, [])), { code: 'invalid_token' });
+      const wrongSecret = createVerifier({ issuer: issuer.url, introspection: { clientId: client.client_id, clientSecret: 'not-the-secret' } });
+      await assert.rejects(async () => principal(wrongSecret.authenticate(`Bearer ${await issuer.token('alice')}`, [])));
     });
   });
 });
