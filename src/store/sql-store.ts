@@ -78,10 +78,21 @@ function toUser(row: UserRow, roles: readonly string[]): UserRecord {
 }
 
 class SqlUserStore implements UserStore {
+  /**
+   * The user lookups run on every authenticated request: each is compiled to SQL once,
+   * and a call only supplies the value (Kysely's builder and compiler cost more than the query).
+   */
+  private readonly lookups;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly isUniqueViolation: (error: unknown) => boolean,
-  ) {}
+  ) {
+    this.lookups = {
+      'users.id': this.compileLookup('users.id'),
+      'users.username_normalized': this.compileLookup('users.username_normalized'),
+    };
+  }
 
   async create(user: NewUser): Promise<UserRecord> {
     try {
@@ -122,15 +133,20 @@ class SqlUserStore implements UserStore {
     return this.findOne('users.username_normalized', usernameNormalized);
   }
 
-  private async findOne(column: 'users.id' | 'users.username_normalized', value: string): Promise<UserRecord | undefined> {
-    const rows = await this.db
+  private compileLookup(column: 'users.id' | 'users.username_normalized') {
+    return this.db
       .selectFrom('users')
       .leftJoin('user_roles', 'user_roles.user_id', 'users.id')
       .selectAll('users')
       .select('user_roles.role')
-      .where(column, '=', value)
+      .where(column, '=', '')
       .orderBy('user_roles.role')
-      .execute();
+      .compile();
+  }
+
+  private async findOne(column: 'users.id' | 'users.username_normalized', value: string): Promise<UserRecord | undefined> {
+    const compiled = this.lookups[column];
+    const { rows } = await this.db.executeQuery({ ...compiled, parameters: [value] } as typeof compiled);
     const first = rows[0];
     if (!first) return undefined;
     return toUser(first, rows.flatMap((r) => (r.role === null ? [] : [r.role])));
