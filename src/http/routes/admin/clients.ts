@@ -3,8 +3,8 @@ import type { Static } from 'typebox';
 import type { BearerAuthenticator } from '../../../services/bearer.js';
 import { toClientView, type ClientService } from '../../../services/clients.js';
 import { requireScopes } from '../../plugins/auth.js';
-import { DetailBody } from '../../schemas/common.js';
-import { ClientIdParams, ClientList, ClientListQuery, ClientView, CreatedClient, NewClient } from '../../schemas/clients.js';
+import { DetailBody, PageQuery, readPage } from '../../schemas/common.js';
+import { ClientIdParams, ClientList, ClientView, CreatedClient, NewClient } from '../../schemas/clients.js';
 
 const security = [{ OAuth2PasswordBearer: ['admin'] }];
 const failures = { 400: DetailBody, 401: DetailBody, 403: DetailBody };
@@ -16,12 +16,11 @@ export function adminClientRoutes(app: FastifyInstance, bearer: BearerAuthentica
   app.get(
     '/admin/clients',
     {
-      schema: { summary: 'List clients', tags: ['admin'], security, querystring: ClientListQuery, response: { 200: ClientList, ...failures } },
+      schema: { summary: 'List clients', tags: ['admin'], security, querystring: PageQuery, response: { 200: ClientList, ...failures } },
       preHandler: guard,
     },
     async (request, reply) => {
-      const query = request.query as Static<typeof ClientListQuery>;
-      const { clients: list, total } = await clients.list({ limit: Number(query.limit ?? 100), offset: Number(query.offset ?? 0) });
+      const { clients: list, total } = await clients.list(readPage(request.query as Static<typeof PageQuery>));
       return reply.header('cache-control', 'no-store').send({ clients: list.map(toClientView), total });
     },
   );
