@@ -94,17 +94,17 @@ export class SqlRefreshStore implements RefreshStore {
     return this.db.transaction().execute((trx) => revokeFamiliesIn(trx, which, at, reason));
   }
 
-  async listLive(userId: string, at: number): Promise<readonly RefreshFamily[]> {
-    const rows = await this.db
+  async listLive(userId: string, at: number, page: { limit: number; offset: number }): Promise<{ families: readonly RefreshFamily[]; total: number }> {
+    const base = this.db
       .selectFrom('refresh_families')
-      .selectAll()
       .where('user_id', '=', userId)
       .where('revoked_at', 'is', null)
-      .where('expires_at', '>', at)
-      .orderBy('created_at', 'desc')
-      .orderBy('id')
-      .execute();
-    return rows.map(toFamily);
+      .where('expires_at', '>', at);
+    const [countRow, rows] = await Promise.all([
+      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      base.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(page.limit).offset(page.offset).execute(),
+    ]);
+    return { families: rows.map(toFamily), total: Number(countRow.n) };
   }
 
   async prune(before: number): Promise<number> {

@@ -154,8 +154,12 @@ export interface RefreshStore {
     at: number,
     reason: string,
   ): Promise<{ readonly families: number; readonly revokedAccessTokens: readonly RevokedAccessToken[] }>;
-  /** The user's families that are live at `at` (not revoked, not expired), newest first. */
-  listLive(userId: string, at: number): Promise<readonly RefreshFamily[]>;
+  /** A page of the user's families that are live at `at` (not revoked, not expired), newest first, and how many there are. */
+  listLive(
+    userId: string,
+    at: number,
+    page: { readonly limit: number; readonly offset: number },
+  ): Promise<{ readonly families: readonly RefreshFamily[]; readonly total: number }>;
   /** Drops families that ended (expired or revoked) before `before`, with their tokens. */
   prune(before: number): Promise<number>;
 }

@@ -182,17 +182,22 @@ export function oauthStoreContract(backend: string, open: StoreFactory): void {
         await store.refresh.revokeFamilies({ familyId: revoked.familyId }, T0 + 2, 'test');
         await newFamily(await newUser());
 
-        const live = await store.refresh.listLive(userId, T0 + 2000);
+        const all = { limit: 100, offset: 0 };
+        const live = await store.refresh.listLive(userId, T0 + 2000, all);
+        assert.equal(live.total, 2);
         assert.deepEqual(
-          live.map((f) => [f.id, f.clientId, f.scopes, f.createdAt, f.expiresAt]),
+          live.families.map((f) => [f.id, f.clientId, f.scopes, f.createdAt, f.expiresAt]),
           [
             [newerId, 'app', ['me'], T0 + 1000, T0 + 1000 + DAY],
             [older.familyId, 'gatehouse', ['me', 'admin'], T0, T0 + 30 * DAY],
           ],
         );
+        const second = await store.refresh.listLive(userId, T0 + 2000, { limit: 1, offset: 1 });
+        assert.deepEqual([second.total, second.families.map((f) => f.id)], [2, [older.familyId]]);
         // At its expiry a family is no longer live.
-        assert.deepEqual((await store.refresh.listLive(userId, T0 + 1000 + DAY)).map((f) => f.id), [older.familyId]);
-        assert.deepEqual(await store.refresh.listLive(randomUUID(), T0), []);
+        const later = await store.refresh.listLive(userId, T0 + 1000 + DAY, all);
+        assert.deepEqual([later.total, later.families.map((f) => f.id)], [1, [older.familyId]]);
+        assert.deepEqual(await store.refresh.listLive(randomUUID(), T0, all), { families: [], total: 0 });
       });
 
       it('prunes families that ended before a time, with their tokens', async () => {
