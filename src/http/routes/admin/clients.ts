@@ -17,7 +17,7 @@ export function adminClientRoutes(app: FastifyInstance, bearer: BearerAuthentica
     '/admin/clients',
     {
       schema: { summary: 'List clients', tags: ['admin'], security, querystring: PageQuery, response: { 200: ClientList, ...failures } },
-      preHandler: guard,
+      onRequest: guard,
     },
     async (request, reply) => {
       const { clients: list, total } = await clients.list(readPage(request.query as Static<typeof PageQuery>));
@@ -36,7 +36,7 @@ export function adminClientRoutes(app: FastifyInstance, bearer: BearerAuthentica
         body: NewClient,
         response: { 201: CreatedClient, ...failures },
       },
-      preHandler: guard,
+      onRequest: guard,
     },
     async (request, reply) => {
       const body = request.body as Static<typeof NewClient>;
@@ -54,7 +54,7 @@ export function adminClientRoutes(app: FastifyInstance, bearer: BearerAuthentica
     '/admin/clients/:client_id',
     {
       schema: { summary: 'Read a client', tags: ['admin'], security, params: ClientIdParams, response: { 200: ClientView, 404: DetailBody, ...failures } },
-      preHandler: guard,
+      onRequest: guard,
     },
     async (request, reply) => {
       const { client_id: id } = request.params as Static<typeof ClientIdParams>;
@@ -73,7 +73,7 @@ export function adminClientRoutes(app: FastifyInstance, bearer: BearerAuthentica
         params: ClientIdParams,
         response: { 204: { type: 'null', description: 'Deleted' }, 404: DetailBody, ...failures },
       },
-      preHandler: guard,
+      onRequest: guard,
     },
     async (request, reply) => {
       const { client_id: id } = request.params as Static<typeof ClientIdParams>;
