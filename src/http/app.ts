@@ -43,7 +43,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   tokenRoutes(server, services.tokenEndpoint);
   revokeRoutes(server, services.clients, services.revocation);
   introspectRoutes(server, services.clients, services.introspection);
-  userRoutes(server, services.bearer);
+  userRoutes(server, services, config.registration);
   adminClientRoutes(server, services.bearer, services.clients);
   wellKnownRoutes(server, deps.keys, serverMetadata(config, services.tokenEndpoint.grantTypes));
   healthRoutes(server, deps.store);
