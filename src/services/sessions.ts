@@ -47,6 +47,6 @@ export class SessionService {
     const reason = actor.userId === userId ? 'signed_out' : 'ended_by_admin';
     const ended = await this.refreshTokens.end({ familyId, userId }, reason);
     if (ended === 0) throw new NotFound('No such session');
-    void this.audit.record('session.ended', { userId, clientId: actor.clientId, ip: actor.ip, detail: { family: familyId, reason, ...actorDetail(actor) } });
+    void this.audit.record('session.ended', { userId, ip: actor.ip, detail: { family: familyId, reason, ...actorDetail(actor) } });
   }
 }

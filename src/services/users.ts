@@ -231,7 +231,7 @@ export class UserService {
     if (user.passwordHash === null) await this.hasher.verifyDummy(current);
     else matches = (await this.hasher.verify(user.passwordHash, current)).ok;
     if (!matches) {
-      void this.audit.record('password.change_failed', { userId: id, username: user.username, clientId: actor.clientId, ip: actor.ip });
+      void this.audit.record('password.change_failed', { userId: id, username: user.username, ip: actor.ip, detail: actorDetail(actor) });
       throw new IncorrectPassword(CURRENT_PASSWORD_INCORRECT);
     }
     validateNewPassword(next);

@@ -129,7 +129,7 @@ describe('the signed-in user’s own account', () => {
       assert.equal((await refresh(session.refresh_token)).statusCode, 200);
       await login('alice', password);
       const [failed] = await events('password.change_failed');
-      assert.deepEqual([failed?.username, failed?.clientId, failed?.ip], ['alice', 'gatehouse', '127.0.0.1']);
+      assert.deepEqual([failed?.username, failed?.ip, failed?.detail], ['alice', '127.0.0.1', { actor: { user_id: aliceId, username: 'alice', client_id: 'gatehouse' } }]);
       assert.deepEqual(await events('password.changed'), []);
     });
 
