@@ -6,6 +6,7 @@ import { registerFormParser } from './plugins/form.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { serverMetadata } from '../services/metadata.js';
 import { adminClientRoutes } from './routes/admin/clients.js';
+import { adminUserRoutes } from './routes/admin/users.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { healthRoutes } from './routes/health.js';
 import { introspectRoutes } from './routes/introspect.js';
@@ -44,6 +45,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   revokeRoutes(server, services.clients, services.revocation);
   introspectRoutes(server, services.clients, services.introspection);
   userRoutes(server, services, config.registration);
+  adminUserRoutes(server, services);
   adminClientRoutes(server, services.bearer, services.clients);
   wellKnownRoutes(server, deps.keys, serverMetadata(config, services.tokenEndpoint.grantTypes));
   healthRoutes(server, deps.store);
