@@ -5,6 +5,7 @@ import { registerErrorHandler } from './plugins/errors.js';
 import { registerFormParser } from './plugins/form.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { serverMetadata } from '../services/metadata.js';
+import { adminAuditRoutes } from './routes/admin/audit.js';
 import { adminClientRoutes } from './routes/admin/clients.js';
 import { adminUserRoutes } from './routes/admin/users.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
@@ -47,6 +48,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   userRoutes(server, services, config.registration);
   adminUserRoutes(server, services);
   adminClientRoutes(server, services.bearer, services.clients);
+  adminAuditRoutes(server, services.bearer, services.audit);
   wellKnownRoutes(server, deps.keys, serverMetadata(config, services.tokenEndpoint.grantTypes));
   healthRoutes(server, deps.store);
   return { server, services };
