@@ -90,6 +90,14 @@ describe('/admin/users', () => {
         assert.equal(res.statusCode, 400, detail);
         assert.deepEqual(res.json(), { error, detail });
       }
+      const asText = await app.server.inject({
+        method: 'POST',
+        url: '/admin/users',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'text/plain' },
+        payload: '{"username":"erin","password":"long enough"}',
+      });
+      assert.equal(asText.statusCode, 415);
+      assert.deepEqual(asText.json(), { error: 'invalid_request', detail: 'Content-Type must be application/json' });
       assert.equal(await app.services.users.findByUsername('erin'), undefined);
     });
   });

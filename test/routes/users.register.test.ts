@@ -107,7 +107,7 @@ describe('POST /users with GATEHOUSE_REGISTRATION=open', () => {
     const doc = (await app.server.inject('/openapi.json')).json();
     const operation = doc.paths['/users'].post;
     assert.equal(operation.security, undefined);
-    assert.deepEqual(Object.keys(operation.responses).sort(), ['201', '400', '403', '409']);
+    assert.deepEqual(Object.keys(operation.responses).sort(), ['201', '400', '403', '409', '415']);
     assert.deepEqual(operation.requestBody.content['application/json'].schema.required, ['username', 'password']);
   });
 });

@@ -113,7 +113,7 @@ describe('the signed-in user’s own account', () => {
         payload: 'email=x%40example.com',
       });
       assert.equal(asForm.statusCode, 415);
-      assert.equal(asForm.json().detail, 'Content-Type must be application/json');
+      assert.deepEqual(asForm.json(), { error: 'invalid_request', detail: 'Content-Type must be application/json' });
       assert.equal((await call('GET', '/users/me', access_token)).json().email, 'alice@example.com');
     });
   });

@@ -13,6 +13,8 @@ import { OwnSessionParams, PasswordChange, ProfilePatch, Registration, SessionLi
 
 const security = [{ OAuth2PasswordBearer: ['me'] }];
 const failures = { 400: DetailBody, 401: DetailBody, 403: DetailBody };
+/** Routes with a JSON body also answer 415 to any other content type. */
+const bodyFailures = { ...failures, 415: DetailBody };
 const noContent = { type: 'null', description: 'Done' } as const;
 
 /** `/users/me…`: the caller's own account (scope `me`); `POST /users`: self-registration. */
@@ -41,7 +43,7 @@ export function userRoutes(
         tags: ['users'],
         security,
         body: ProfilePatch,
-        response: { 200: UserProfile, ...failures },
+        response: { 200: UserProfile, ...bodyFailures },
       },
       onRequest: guard,
       preValidation: jsonOnly,
@@ -68,7 +70,7 @@ export function userRoutes(
         tags: ['users'],
         security,
         body: PasswordChange,
-        response: { 204: noContent, ...failures, 409: DetailBody },
+        response: { 204: noContent, ...bodyFailures, 409: DetailBody },
       },
       onRequest: guard,
       preValidation: jsonOnly,
@@ -129,7 +131,7 @@ export function userRoutes(
           'role `user`; log in at /token. A taken username answers 409, whatever its spelling.',
         tags: ['users'],
         body: Registration,
-        response: { 201: UserProfile, 400: OAuthErrorBody, 403: OAuthErrorBody, 409: OAuthErrorBody },
+        response: { 201: UserProfile, 400: OAuthErrorBody, 403: OAuthErrorBody, 409: OAuthErrorBody, 415: OAuthErrorBody },
       },
       // Closed is answered before the body is even read.
       onRequest: async () => {

@@ -20,6 +20,8 @@ import {
 
 const security = [{ OAuth2PasswordBearer: ['admin'] }];
 const failures = { 400: DetailBody, 401: DetailBody, 403: DetailBody };
+/** Routes with a JSON body also answer 415 to any other content type. */
+const bodyFailures = { ...failures, 415: DetailBody };
 const noContent = { type: 'null', description: 'Done' } as const;
 
 /** `/admin/users`: every account, its sessions and its password. Needs the `admin` scope. */
@@ -55,7 +57,7 @@ export function adminUserRoutes(app: FastifyInstance, { bearer, users, sessions 
         tags: ['admin'],
         security,
         body: NewUser,
-        response: { 201: UserProfile, ...failures, 409: DetailBody },
+        response: { 201: UserProfile, ...bodyFailures, 409: DetailBody },
       },
       onRequest: guard,
       preValidation: jsonOnly,
@@ -101,7 +103,7 @@ export function adminUserRoutes(app: FastifyInstance, { bearer, users, sessions 
         security,
         params: UserIdParams,
         body: UserPatch,
-        response: { 200: UserProfile, 404: DetailBody, ...failures },
+        response: { 200: UserProfile, 404: DetailBody, ...bodyFailures },
       },
       onRequest: guard,
       preValidation: jsonOnly,
@@ -153,7 +155,7 @@ export function adminUserRoutes(app: FastifyInstance, { bearer, users, sessions 
         security,
         params: UserIdParams,
         body: PasswordSet,
-        response: { 204: noContent, 404: DetailBody, ...failures, 409: DetailBody },
+        response: { 204: noContent, 404: DetailBody, ...bodyFailures, 409: DetailBody },
       },
       onRequest: guard,
       preValidation: jsonOnly,
