@@ -99,7 +99,13 @@ export class Audit {
       ip: fields.ip ?? null,
       detail: fields.detail ?? null,
     };
-    for (const listener of this.listeners) listener(event);
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.log.error({ err: error, type }, 'audit listener failed');
+      }
+    }
     const write = this.store.audit.record(event).catch((error: unknown) => {
       this.log.error({ err: error, type }, 'audit event could not be written');
     });
@@ -108,7 +114,7 @@ export class Audit {
     return write;
   }
 
-  /** Called with every event as it is recorded (metrics count them); a listener must not throw. */
+  /** Called with every event as it is recorded (metrics count them); a listener that throws is logged, never felt by the caller. */
   onRecord(listener: (event: AuditEvent) => void): void {
     this.listeners.push(listener);
   }
