@@ -57,8 +57,7 @@ function describeValidation(error: FastifyError): string {
   if (params?.additionalProperty !== undefined) return `${where}.${[path, params.additionalProperty.slice(0, 64)].filter(Boolean).join('.')} is not accepted here`;
   if (first.keyword === 'minProperties' && path === '') return `${where} must name at least one field to change`;
   if (params?.missingProperty !== undefined) return `${where}.${[path, params.missingProperty].filter(Boolean).join('.')} is required`;
-  const field = path;
-  return field ? `${where}.${field} ${first.message ?? 'is not valid'}` : `${where} ${first.message ?? 'is not valid'}`;
+  return path ? `${where}.${path} ${first.message ?? 'is not valid'}` : `${where} ${first.message ?? 'is not valid'}`;
 }
 
 function describeClientError(error: FastifyError): string {
