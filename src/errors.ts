@@ -129,6 +129,21 @@ export class PolicyViolation extends GatehouseError {
   readonly code = 'policy_violation';
 }
 
+/** A password the caller had to prove (the current one, to set a new one) did not match. */
+export class IncorrectPassword extends GatehouseError {
+  readonly status = 400;
+  readonly code = 'incorrect_password';
+}
+
+/** Self-registration is switched off (GATEHOUSE_REGISTRATION=closed). */
+export class RegistrationClosed extends GatehouseError {
+  readonly status = 403;
+  readonly code = 'registration_closed';
+  constructor() {
+    super('Registration is closed');
+  }
+}
+
 /** A dependency (store, revocation list, hash pool) cannot answer; fail closed. */
 export class Unavailable extends GatehouseError {
   readonly status = 503;

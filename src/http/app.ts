@@ -3,12 +3,16 @@ import type { Config } from '../config.js';
 import { createServices, type Deps, type Services } from '../services/container.js';
 import { registerErrorHandler } from './plugins/errors.js';
 import { registerFormParser } from './plugins/form.js';
+import { registerMetrics } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { serverMetadata } from '../services/metadata.js';
+import { adminAuditRoutes } from './routes/admin/audit.js';
 import { adminClientRoutes } from './routes/admin/clients.js';
+import { adminUserRoutes } from './routes/admin/users.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
 import { healthRoutes } from './routes/health.js';
 import { introspectRoutes } from './routes/introspect.js';
+import { metricsRoutes } from './routes/metrics.js';
 import { revokeRoutes } from './routes/revoke.js';
 import { tokenRoutes } from './routes/token.js';
 import { userRoutes } from './routes/users.js';
@@ -40,6 +44,8 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   });
   server.decorateRequest('principal', null);
+  // First: it counts the answers of every route added after it.
+  const metrics = registerMetrics(server, deps.audit);
   registerErrorHandler(server);
   registerFormParser(server);
   registerSecurityHeaders(server, config);
@@ -48,9 +54,12 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   tokenRoutes(server, services.tokenEndpoint);
   revokeRoutes(server, services.clients, services.revocation);
   introspectRoutes(server, services.clients, services.introspection);
-  userRoutes(server, services.bearer);
+  userRoutes(server, services, config.registration);
+  adminUserRoutes(server, services);
   adminClientRoutes(server, services.bearer, services.clients);
+  adminAuditRoutes(server, services.bearer, services.audit);
   wellKnownRoutes(server, deps.keys, serverMetadata(config, services.tokenEndpoint.grantTypes));
   healthRoutes(server, deps.store);
+  metricsRoutes(server, services.bearer, metrics);
   return { server, services };
 }

@@ -9,6 +9,7 @@ export type AuditType =
   | 'login.throttled'
   | 'password.rehashed'
   | 'password.changed'
+  | 'password.change_failed'
   | 'user.created'
   | 'user.updated'
   | 'user.disabled'
@@ -16,11 +17,57 @@ export type AuditType =
   | 'user.imported'
   | 'refresh.rotated'
   | 'refresh.reuse_detected'
+  | 'session.ended'
   | 'token.revoked'
   | 'client.created'
   | 'client.deleted'
   | 'client.auth_failed'
   | 'keys.rotated';
+
+/** Who made a change through the API: the user a token speaks for, or a client (client_credentials). */
+export interface Actor {
+  readonly userId: string | null;
+  readonly username: string | null;
+  readonly clientId: string;
+  readonly ip: string | null;
+}
+
+/** The actor as an event's detail shows it. */
+export function actorDetail(actor: Actor): Readonly<Record<string, unknown>> {
+  return { actor: { user_id: actor.userId, username: actor.username, client_id: actor.clientId } };
+}
+
+export interface AuditQuery {
+  readonly limit: number;
+  readonly offset: number;
+  readonly type?: string;
+  readonly userId?: string;
+}
+
+/** What `/admin/audit` shows of an event. */
+export interface AuditEventView {
+  readonly id: string;
+  readonly at: string;
+  readonly type: string;
+  readonly user_id: string | null;
+  readonly username: string | null;
+  readonly client_id: string | null;
+  readonly ip: string | null;
+  readonly detail: Readonly<Record<string, unknown>> | null;
+}
+
+export function toAuditEventView(event: AuditEvent): AuditEventView {
+  return {
+    id: event.id,
+    at: new Date(event.at).toISOString(),
+    type: event.type,
+    user_id: event.userId,
+    username: event.username,
+    client_id: event.clientId,
+    ip: event.ip,
+    detail: event.detail,
+  };
+}
 
 export interface AuditFields {
   readonly userId?: string | null;
@@ -33,6 +80,7 @@ export interface AuditFields {
 /** Records security events in the store. Never blocks the answer and never fails it: a lost event is logged. */
 export class Audit {
   private readonly pending = new Set<Promise<void>>();
+  private readonly listeners: Array<(event: AuditEvent) => void> = [];
 
   constructor(
     private readonly store: Store,
@@ -51,12 +99,29 @@ export class Audit {
       ip: fields.ip ?? null,
       detail: fields.detail ?? null,
     };
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.log.error({ err: error, type }, 'audit listener failed');
+      }
+    }
     const write = this.store.audit.record(event).catch((error: unknown) => {
       this.log.error({ err: error, type }, 'audit event could not be written');
     });
     this.pending.add(write);
     void write.finally(() => this.pending.delete(write));
     return write;
+  }
+
+  /** Called with every event as it is recorded (metrics count them); a listener that throws is logged, never felt by the caller. */
+  onRecord(listener: (event: AuditEvent) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Events newest first, optionally of one type or about one user. */
+  list(query: AuditQuery): Promise<{ readonly events: readonly AuditEvent[]; readonly total: number }> {
+    return this.store.audit.list(query);
   }
 
   /** Waits for the writes under way, before the store closes. */

@@ -19,6 +19,7 @@ import { RefreshTokens } from './refresh-tokens.js';
 import { RevocationList } from './revocation-list.js';
 import { TokenRevocation } from './revocation.js';
 import { TokenEndpoint } from './token-endpoint.js';
+import { SessionService } from './sessions.js';
 import { TokenIssuer } from './token-issuer.js';
 import { UserService } from './users.js';
 
@@ -36,6 +37,7 @@ export interface Deps {
 export interface Services {
   readonly audit: Audit;
   readonly users: UserService;
+  readonly sessions: SessionService;
   readonly clients: ClientService;
   readonly codec: AccessTokenCodec;
   readonly issuer: TokenIssuer;
@@ -58,6 +60,7 @@ export function createServices(config: Config, deps: Deps): Services {
   revocations.onRevoked((jti) => codec.forget(jti));
   const refreshTokens = new RefreshTokens(config, store, clock, audit, revocations);
   const users = new UserService(store, hasher, clock, audit, refreshTokens);
+  const sessions = new SessionService(store, clock, audit, refreshTokens);
   const clients = new ClientService(store, clock, audit, revocations);
   const issuer = new TokenIssuer(config, codec, clock);
   const login = new PasswordLogin(store, hasher, clock, audit, limits);
@@ -68,5 +71,5 @@ export function createServices(config: Config, deps: Deps): Services {
   const bearer = new BearerAuthenticator(config, codec, store, clock, revocations);
   const revocation = new TokenRevocation(codec, refreshTokens, revocations, audit, clock);
   const introspection = new Introspection(config, bearer, refreshTokens, issuer, store);
-  return { audit, users, clients, codec, issuer, tokenEndpoint, bearer, refreshTokens, revocations, revocation, introspection };
+  return { audit, users, sessions, clients, codec, issuer, tokenEndpoint, bearer, refreshTokens, revocations, revocation, introspection };
 }

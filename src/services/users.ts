@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { Conflict, NotFound, PolicyViolation } from '../errors.js';
+import { Conflict, IncorrectPassword, NotFound, PolicyViolation } from '../errors.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import { validateNewPassword } from '../passwords/policy.js';
 import type { NewUser, Store, UserPatch, UserRecord } from '../store/store.js';
-import type { Audit } from './audit.js';
+import { actorDetail, type Actor, type Audit } from './audit.js';
 import type { RefreshTokens } from './refresh-tokens.js';
 import { normaliseUsername, validateNewUsername } from './usernames.js';
 
@@ -16,6 +16,14 @@ export interface UserProfile {
   readonly full_name: string | null;
   readonly disabled: boolean;
   readonly roles: readonly string[];
+}
+
+/** A self-registration: always role `user`, enabled. */
+export interface RegistrationInput {
+  readonly username: string;
+  readonly password: string;
+  readonly email?: string | null;
+  readonly fullName?: string | null;
 }
 
 export interface NewUserInput {
@@ -38,6 +46,9 @@ export interface ImportedUser {
 }
 
 export const DEFAULT_ROLE = 'user';
+/** The one answer for a taken name, whatever spelling of it was sent: it echoes nothing back. */
+export const USERNAME_TAKEN = 'This username is taken';
+export const CURRENT_PASSWORD_INCORRECT = 'The current password is incorrect';
 const ROLE = /^[A-Za-z0-9_.:-]{1,64}$/;
 const MAX_EMAIL = 254;
 const MAX_FULL_NAME = 256;
@@ -62,16 +73,38 @@ export class UserService {
     private readonly sessions: Pick<RefreshTokens, 'end'>,
   ) {}
 
-  async create(input: NewUserInput): Promise<UserRecord> {
+  /** Creates a user (CLI, bootstrap, admin API); `actor` is who asked, when it came through the API. */
+  async create(input: NewUserInput, actor?: Actor): Promise<UserRecord> {
+    const user = await this.insert(input);
+    void this.audit.record('user.created', { userId: user.id, username: user.username, ip: actor?.ip ?? null, detail: details(actor) });
+    return user;
+  }
+
+  /**
+   * Self-registration. A taken name answers one Conflict whatever its spelling, and only
+   * after the password has been hashed, so it costs what a successful registration costs.
+   */
+  async register(input: RegistrationInput, ip: string | null): Promise<UserRecord> {
+    let user: UserRecord;
+    try {
+      user = await this.insert({ ...input, roles: [DEFAULT_ROLE], disabled: false });
+    } catch (error) {
+      if (error instanceof Conflict) throw new Conflict(USERNAME_TAKEN);
+      throw error;
+    }
+    void this.audit.record('user.created', { userId: user.id, username: user.username, ip, detail: { via: 'registration' } });
+    return user;
+  }
+
+  /** Checks, hashes, then inserts: the store's unique index settles a taken name (Conflict). */
+  private async insert(input: NewUserInput): Promise<UserRecord> {
     const usernameNormalized = validateNewUsername(input.username);
     let passwordHash: string | null = null;
     if (input.password !== undefined) {
       validateNewPassword(input.password);
       passwordHash = await this.hasher.hash(input.password);
     }
-    const user = await this.store.users.create(this.newUser(input, usernameNormalized, passwordHash));
-    void this.audit.record('user.created', { userId: user.id, username: user.username });
-    return user;
+    return this.store.users.create(this.newUser(input, usernameNormalized, passwordHash));
   }
 
   /**
@@ -144,7 +177,17 @@ export class UserService {
     return this.store.users.list({ ...query, ...(query.search ? { search: normaliseUsername(query.search) } : {}) });
   }
 
-  async update(id: string, patch: UserPatch): Promise<UserRecord> {
+  /**
+   * Changes profile, roles or the disabled flag. Through the API nobody disables themselves
+   * or changes their own roles: an admin cannot lock themselves out by mistake.
+   */
+  async update(id: string, patch: UserPatch, actor?: Actor): Promise<UserRecord> {
+    if (actor !== undefined && actor.userId === id) {
+      if (patch.disabled === true) throw new PolicyViolation('You cannot disable your own account; another admin or the CLI can');
+      if (patch.roles !== undefined && !sameRoles(patch.roles, (await this.get(id)).roles)) {
+        throw new PolicyViolation('You cannot change your own roles; another admin or the CLI can');
+      }
+    }
     const checked: UserPatch = {
       ...(patch.email !== undefined ? { email: checkEmail(patch.email) } : {}),
       ...(patch.fullName !== undefined ? { fullName: checkFullName(patch.fullName) } : {}),
@@ -153,27 +196,66 @@ export class UserService {
     };
     const user = await this.store.users.update(id, checked, this.clock.now());
     if (!user) throw new NotFound('No such user');
-    void this.audit.record(patch.disabled === true ? 'user.disabled' : 'user.updated', { userId: id, username: user.username });
+    const changed = Object.keys(checked).map((field) => (field === 'fullName' ? 'full_name' : field));
+    void this.audit.record(patch.disabled === true ? 'user.disabled' : 'user.updated', {
+      userId: id,
+      username: user.username,
+      ip: actor?.ip ?? null,
+      detail: { ...details(actor), changed },
+    });
     return user;
   }
 
-  async delete(id: string): Promise<void> {
+  async delete(id: string, actor?: Actor): Promise<void> {
+    if (actor !== undefined && actor.userId === id) throw new PolicyViolation('You cannot delete your own account; another admin or the CLI can');
     const user = await this.get(id);
     if (!(await this.store.users.delete(id))) throw new NotFound('No such user');
-    void this.audit.record('user.deleted', { userId: id, username: user.username });
+    void this.audit.record('user.deleted', { userId: id, username: user.username, ip: actor?.ip ?? null, detail: details(actor) });
   }
 
   /** Sets a new password (policy-checked) and ends the user's refresh families: whoever held a session must log in again. */
-  async setPassword(id: string, password: string): Promise<void> {
+  async setPassword(id: string, password: string, actor?: Actor): Promise<void> {
     validateNewPassword(password);
     const user = await this.get(id);
-    const hash = await this.hasher.hash(password);
-    if (!(await this.store.users.replacePasswordHash(id, user.passwordHash, hash, this.clock.now()))) {
+    await this.replacePassword(user, await this.hasher.hash(password), actor);
+  }
+
+  /**
+   * A user changes their own password: the current one must match first. Then, as for
+   * setPassword, every refresh family of the user ends, the caller's own included, with
+   * the access tokens issued from them.
+   */
+  async changePassword(id: string, current: string, next: string, actor: Actor): Promise<void> {
+    const user = await this.get(id);
+    let matches = false;
+    if (user.passwordHash === null) await this.hasher.verifyDummy(current);
+    else matches = (await this.hasher.verify(user.passwordHash, current)).ok;
+    if (!matches) {
+      void this.audit.record('password.change_failed', { userId: id, username: user.username, ip: actor.ip, detail: actorDetail(actor) });
+      throw new IncorrectPassword(CURRENT_PASSWORD_INCORRECT);
+    }
+    validateNewPassword(next);
+    await this.replacePassword(user, await this.hasher.hash(next), actor);
+  }
+
+  private async replacePassword(user: UserRecord, hash: string, actor: Actor | undefined): Promise<void> {
+    // Compare-and-set against the hash read before: a change made meanwhile is not overwritten.
+    if (!(await this.store.users.replacePasswordHash(user.id, user.passwordHash, hash, this.clock.now()))) {
       throw new Conflict('The password was changed at the same time; try again');
     }
-    await this.sessions.end({ userId: id }, 'password_changed');
-    void this.audit.record('password.changed', { userId: id, username: user.username });
+    await this.sessions.end({ userId: user.id }, 'password_changed');
+    void this.audit.record('password.changed', { userId: user.id, username: user.username, ip: actor?.ip ?? null, detail: details(actor) });
   }
+}
+
+function details(actor: Actor | undefined): Readonly<Record<string, unknown>> | undefined {
+  return actor === undefined ? undefined : actorDetail(actor);
+}
+
+function sameRoles(a: readonly string[], b: readonly string[]): boolean {
+  const x = [...new Set(a)].sort();
+  const y = [...new Set(b)].sort();
+  return x.length === y.length && x.every((role, i) => role === y[i]);
 }
 
 function checkEmail(email: string | null): string | null {

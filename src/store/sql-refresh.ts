@@ -94,6 +94,19 @@ export class SqlRefreshStore implements RefreshStore {
     return this.db.transaction().execute((trx) => revokeFamiliesIn(trx, which, at, reason));
   }
 
+  async listLive(userId: string, at: number, page: { limit: number; offset: number }): Promise<{ families: readonly RefreshFamily[]; total: number }> {
+    const base = this.db
+      .selectFrom('refresh_families')
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .where('expires_at', '>', at);
+    const [countRow, rows] = await Promise.all([
+      base.select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+      base.selectAll().orderBy('created_at', 'desc').orderBy('id').limit(page.limit).offset(page.offset).execute(),
+    ]);
+    return { families: rows.map(toFamily), total: Number(countRow.n) };
+  }
+
   async prune(before: number): Promise<number> {
     const result = await this.db
       .deleteFrom('refresh_families')
@@ -111,8 +124,10 @@ export async function revokeFamiliesIn(
   reason: string,
 ): Promise<{ families: number; revokedAccessTokens: readonly RevokedAccessToken[] }> {
   let update = trx.updateTable('refresh_families').set({ revoked_at: at, revoked_reason: reason }).where('revoked_at', 'is', null);
-  if ('familyId' in which) update = update.where('id', '=', which.familyId);
-  else if ('userId' in which) update = update.where('user_id', '=', which.userId);
+  if ('familyId' in which) {
+    update = update.where('id', '=', which.familyId);
+    if (which.userId !== undefined) update = update.where('user_id', '=', which.userId);
+  } else if ('userId' in which) update = update.where('user_id', '=', which.userId);
   else update = update.where('client_id', '=', which.clientId);
   const ids = (await update.returning('id').execute()).map((r) => r.id);
 

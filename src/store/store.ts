@@ -127,7 +127,11 @@ export interface RevokedAccessToken {
 
 export type RotateOutcome = 'rotated' | 'reused' | 'family_ended';
 
-export type FamilySelector = { readonly familyId: string } | { readonly userId: string } | { readonly clientId: string };
+/** Which families to end: one (optionally only if it is that user's), all of a user's, or all of a client's. */
+export type FamilySelector =
+  | { readonly familyId: string; readonly userId?: string }
+  | { readonly userId: string }
+  | { readonly clientId: string };
 
 export interface RefreshStore {
   /** Starts a family with its first token, in one transaction. */
@@ -150,6 +154,12 @@ export interface RefreshStore {
     at: number,
     reason: string,
   ): Promise<{ readonly families: number; readonly revokedAccessTokens: readonly RevokedAccessToken[] }>;
+  /** A page of the user's families that are live at `at` (not revoked, not expired), newest first, and how many there are. */
+  listLive(
+    userId: string,
+    at: number,
+    page: { readonly limit: number; readonly offset: number },
+  ): Promise<{ readonly families: readonly RefreshFamily[]; readonly total: number }>;
   /** Drops families that ended (expired or revoked) before `before`, with their tokens. */
   prune(before: number): Promise<number>;
 }

@@ -5,7 +5,7 @@ import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { loadConfig, type Config } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/log.js';
-import { createPasswordHasher } from '../../src/passwords/hasher.js';
+import { createPasswordHasher, type PasswordHasher } from '../../src/passwords/hasher.js';
 import type { Services } from '../../src/services/container.js';
 import { LoginLimiter } from '../../src/limits/login-limiter.js';
 import { MemoryLimiterStore } from '../../src/limits/memory.js';
@@ -26,15 +26,21 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  /** Wraps the real hasher, e.g. to count how often it hashes. */
+  readonly hasher?: (real: PasswordHasher) => PasswordHasher;
+}
+
 /** A whole server on a temp SQLite file and a manual clock, for fastify.inject() tests. */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const dir = mkdtempSync(path.join(tmpdir(), 'gatehouse-test-'));
   const config = loadConfig({ GATEHOUSE_DATA_DIR: dir, GATEHOUSE_LOG_LEVEL: 'silent', ...env });
   const clock = new ManualClock(Date.now());
   const store = openSqliteStore(path.join(dir, 'gatehouse.db'));
   await store.migrate();
   const keys = await Keyring.open(config, store, clock);
-  const hasher = createPasswordHasher(config.argon2);
+  const real = createPasswordHasher(config.argon2);
+  const hasher = options.hasher ? options.hasher(real) : real;
   const log = createLogger('silent');
   const audit = new Audit(store, clock, log);
   const { server, services } = await buildApp(config, { store, clock, hasher, keys, audit, limits: new LoginLimiter(new MemoryLimiterStore(), loginLimitPolicy(config)), log });

@@ -159,6 +159,47 @@ export function oauthStoreContract(backend: string, open: StoreFactory): void {
         assert.notEqual((await store.refresh.find(d.first.hash))?.family.revokedAt, null);
       });
 
+      it('ends one family only for the user it belongs to', async () => {
+        const owner = await newUser();
+        const stranger = await newUser();
+        const { familyId, first } = await newFamily(owner);
+        assert.deepEqual(await store.refresh.revokeFamilies({ familyId, userId: stranger }, T0 + 1, 'signed_out'), { families: 0, revokedAccessTokens: [] });
+        assert.equal((await store.refresh.find(first.hash))?.family.revokedAt, null);
+        const ended = await store.refresh.revokeFamilies({ familyId, userId: owner }, T0 + 1, 'signed_out');
+        assert.deepEqual(ended, { families: 1, revokedAccessTokens: [{ jti: first.accessJti, expiresAt: first.accessExpiresAt }] });
+        assert.equal((await store.refresh.find(first.hash))?.family.revokedReason, 'signed_out');
+      });
+
+      it('lists a user’s live families newest first: not revoked, not expired, not another user’s', async () => {
+        const userId = await newUser();
+        const older = await newFamily(userId);
+        const newerId = randomUUID();
+        await store.refresh.startFamily(
+          { id: newerId, userId, clientId: 'app', scopes: ['me'], createdAt: T0 + 1000, expiresAt: T0 + 1000 + DAY },
+          token('newer', T0 + 1000),
+        );
+        const revoked = await newFamily(userId);
+        await store.refresh.revokeFamilies({ familyId: revoked.familyId }, T0 + 2, 'test');
+        await newFamily(await newUser());
+
+        const all = { limit: 100, offset: 0 };
+        const live = await store.refresh.listLive(userId, T0 + 2000, all);
+        assert.equal(live.total, 2);
+        assert.deepEqual(
+          live.families.map((f) => [f.id, f.clientId, f.scopes, f.createdAt, f.expiresAt]),
+          [
+            [newerId, 'app', ['me'], T0 + 1000, T0 + 1000 + DAY],
+            [older.familyId, 'gatehouse', ['me', 'admin'], T0, T0 + 30 * DAY],
+          ],
+        );
+        const second = await store.refresh.listLive(userId, T0 + 2000, { limit: 1, offset: 1 });
+        assert.deepEqual([second.total, second.families.map((f) => f.id)], [2, [older.familyId]]);
+        // At its expiry a family is no longer live.
+        const later = await store.refresh.listLive(userId, T0 + 1000 + DAY, all);
+        assert.deepEqual([later.total, later.families.map((f) => f.id)], [1, [older.familyId]]);
+        assert.deepEqual(await store.refresh.listLive(randomUUID(), T0, all), { families: [], total: 0 });
+      });
+
       it('prunes families that ended before a time, with their tokens', async () => {
         const userId = await newUser();
         const ended = await newFamily(userId);

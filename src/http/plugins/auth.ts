@@ -1,4 +1,5 @@
-import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { Actor } from '../../services/audit.js';
 import type { BearerAuthenticator, Principal } from '../../services/bearer.js';
 
 declare module 'fastify' {
@@ -7,8 +8,12 @@ declare module 'fastify' {
   }
 }
 
-/** A preHandler that admits only a valid bearer token carrying every scope in `scopes`. */
-export function requireScopes(bearer: BearerAuthenticator, ...scopes: string[]): preHandlerAsyncHookHandler {
+/**
+ * An onRequest hook that admits only a valid bearer token carrying every scope in
+ * `scopes`. It runs before the body is read, so a caller without a token learns nothing
+ * from validation and costs no parsing.
+ */
+export function requireScopes(bearer: BearerAuthenticator, ...scopes: string[]): onRequestAsyncHookHandler {
   return async function guard(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
     request.principal = await bearer.authenticate(request.headers.authorization, scopes);
   };
@@ -18,4 +23,10 @@ export function requireScopes(bearer: BearerAuthenticator, ...scopes: string[]):
 export function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new Error('route is missing its requireScopes guard');
   return request.principal;
+}
+
+/** Who is acting, for the audit trail of a change made through a guarded route. */
+export function actorOf(request: FastifyRequest): Actor {
+  const { user, clientId } = principalOf(request);
+  return { userId: user?.id ?? null, username: user?.username ?? null, clientId, ip: request.ip };
 }

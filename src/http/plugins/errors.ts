@@ -50,10 +50,14 @@ function sendBearer(reply: FastifyReply, error: BearerError): FastifyReply {
 function describeValidation(error: FastifyError): string {
   const first = error.validation?.[0];
   if (!first) return 'The request is not valid';
-  const field =
-    (first.params as { missingProperty?: string } | undefined)?.missingProperty ?? first.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const params = first.params as { missingProperty?: string; additionalProperty?: string } | undefined;
+  const path = first.instancePath.replace(/^\//, '').replace(/\//g, '.');
   const where = error.validationContext ?? 'request';
-  return field ? `${where}.${field} ${first.message ?? 'is not valid'}` : `${where} ${first.message ?? 'is not valid'}`;
+  // Name the field that is not accepted, rather than ajv's "must NOT have additional properties".
+  if (params?.additionalProperty !== undefined) return `${where}.${[path, params.additionalProperty.slice(0, 64)].filter(Boolean).join('.')} is not accepted here`;
+  if (first.keyword === 'minProperties' && path === '') return `${where} must name at least one field to change`;
+  if (params?.missingProperty !== undefined) return `${where}.${[path, params.missingProperty].filter(Boolean).join('.')} is required`;
+  return path ? `${where}.${path} ${first.message ?? 'is not valid'}` : `${where} ${first.message ?? 'is not valid'}`;
 }
 
 function describeClientError(error: FastifyError): string {

@@ -9,8 +9,9 @@ import { scopesForRoles } from '../../tokens/scopes.js';
  * `/token`, and Swagger UI at `/docs` served from the package itself (no CDN).
  */
 export async function registerOpenApi(app: FastifyInstance, config: Config): Promise<void> {
+  // `metrics` is listed even when no role grants it: /metrics asks for it (a client gets it with client_credentials).
   const scopes = Object.fromEntries(
-    scopesForRoles(Object.keys(config.roleScopes), config.roleScopes).map((s) => [s, SCOPE_DESCRIPTIONS[s] ?? s]),
+    [...new Set([...scopesForRoles(Object.keys(config.roleScopes), config.roleScopes), 'metrics'])].map((s) => [s, SCOPE_DESCRIPTIONS[s] ?? s]),
   );
   await app.register(swagger, {
     openapi: {
@@ -39,4 +40,5 @@ export async function registerOpenApi(app: FastifyInstance, config: Config): Pro
 const SCOPE_DESCRIPTIONS: Record<string, string> = {
   me: 'Read and change your own profile',
   admin: 'Administer users, clients and keys',
+  metrics: 'Read /metrics (give it to a monitoring client)',
 };

@@ -31,13 +31,4 @@ export const CreatedClient = Type.Object({
 
 export const ClientList = Type.Object({ clients: Type.Array(ClientView), total: Type.Integer() });
 
-/** Query strings stay strings (the app does not coerce types); the handler reads the digits. */
-export const ClientListQuery = Type.Object(
-  {
-    limit: Type.Optional(Type.String({ pattern: '^(1000|[1-9][0-9]{0,2})$', description: '1 to 1000, default 100' })),
-    offset: Type.Optional(Type.String({ pattern: '^[0-9]{1,9}$', description: 'default 0' })),
-  },
-  { additionalProperties: false },
-);
-
 export const ClientIdParams = Type.Object({ client_id: Type.String({ minLength: 1, maxLength: 256 }) });

@@ -3,8 +3,8 @@ import type { Static } from 'typebox';
 import type { BearerAuthenticator } from '../../../services/bearer.js';
 import { toClientView, type ClientService } from '../../../services/clients.js';
 import { requireScopes } from '../../plugins/auth.js';
-import { DetailBody } from '../../schemas/common.js';
-import { ClientIdParams, ClientList, ClientListQuery, ClientView, CreatedClient, NewClient } from '../../schemas/clients.js';
+import { DetailBody, PageQuery, readPage } from '../../schemas/common.js';
+import { ClientIdParams, ClientList, ClientView, CreatedClient, NewClient } from '../../schemas/clients.js';
 
 const security = [{ OAuth2PasswordBearer: ['admin'] }];
 const failures = { 400: DetailBody, 401: DetailBody, 403: DetailBody };
@@ -16,12 +16,11 @@ export function adminClientRoutes(app: FastifyInstance, bearer: BearerAuthentica
   app.get(
     '/admin/clients',
     {
-      schema: { summary: 'List clients', tags: ['admin'], security, querystring: ClientListQuery, response: { 200: ClientList, ...failures } },
-      preHandler: guard,
+      schema: { summary: 'List clients', tags: ['admin'], security, querystring: PageQuery, response: { 200: ClientList, ...failures } },
+      onRequest: guard,
     },
     async (request, reply) => {
-      const query = request.query as Static<typeof ClientListQuery>;
-      const { clients: list, total } = await clients.list({ limit: Number(query.limit ?? 100), offset: Number(query.offset ?? 0) });
+      const { clients: list, total } = await clients.list(readPage(request.query as Static<typeof PageQuery>));
       return reply.header('cache-control', 'no-store').send({ clients: list.map(toClientView), total });
     },
   );
@@ -37,7 +36,7 @@ export function adminClientRoutes(app: FastifyInstance, bearer: BearerAuthentica
         body: NewClient,
         response: { 201: CreatedClient, ...failures },
       },
-      preHandler: guard,
+      onRequest: guard,
     },
     async (request, reply) => {
       const body = request.body as Static<typeof NewClient>;
@@ -55,7 +54,7 @@ export function adminClientRoutes(app: FastifyInstance, bearer: BearerAuthentica
     '/admin/clients/:client_id',
     {
       schema: { summary: 'Read a client', tags: ['admin'], security, params: ClientIdParams, response: { 200: ClientView, 404: DetailBody, ...failures } },
-      preHandler: guard,
+      onRequest: guard,
     },
     async (request, reply) => {
       const { client_id: id } = request.params as Static<typeof ClientIdParams>;
@@ -74,7 +73,7 @@ export function adminClientRoutes(app: FastifyInstance, bearer: BearerAuthentica
         params: ClientIdParams,
         response: { 204: { type: 'null', description: 'Deleted' }, 404: DetailBody, ...failures },
       },
-      preHandler: guard,
+      onRequest: guard,
     },
     async (request, reply) => {
       const { client_id: id } = request.params as Static<typeof ClientIdParams>;
