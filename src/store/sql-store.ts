@@ -1,5 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
-import { Migrator } from 'kysely/migration';
+import { Migrator, sql, type Kysely, type Selectable } from 'kysely';
 import { Conflict } from '../errors.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database, UsersTable } from './schema.js';

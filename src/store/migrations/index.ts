@@ -1,5 +1,4 @@
-import type { Kysely } from 'kysely';
-import type { Migration, MigrationProvider } from 'kysely/migration';
+import type { Kysely, Migration, MigrationProvider } from 'kysely';
 
 /** Migrations run in name order; each works on SQLite and PostgreSQL alike. */
 const migrations: Record<string, Migration> = {
