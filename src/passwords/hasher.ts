@@ -1,6 +1,7 @@
 import type { Argon2Params } from '../config.js';
 import { PolicyViolation } from '../errors.js';
 import { createArgon2Scheme } from './argon2id.js';
+import { HashQueue } from './hash-queue.js';
 import { bcryptScheme, bcryptSha256Scheme } from './bcrypt-legacy.js';
 import { createDummyVerifier } from './dummy.js';
 import { passwordBytes } from './normalise.js';
@@ -16,7 +17,10 @@ export interface PasswordCheck {
 export interface PasswordHasher {
   /** argon2id with the configured parameters, over the NFC form of the password. */
   hash(password: string): Promise<string>;
-  /** Never throws: a malformed or unknown hash, or input that is not a password, gives ok:false. */
+  /**
+   * A malformed or unknown hash, or input that is not a password, gives ok:false. Rejects only
+   * with Unavailable when too many hashes are waiting already (load shedding).
+   */
   verify(storedHash: string, password: string): Promise<PasswordCheck>;
   /** The work of a real argon2id verify, for logins of unknown users (timing equality). */
   verifyDummy(password: string): Promise<void>;
@@ -27,7 +31,7 @@ export interface PasswordHasher {
 const REFUSED: PasswordCheck = Object.freeze({ ok: false, needsRehash: false });
 const EMPTY = Buffer.alloc(0);
 
-export function createPasswordHasher(params: Argon2Params): PasswordHasher {
+export function createPasswordHasher(params: Argon2Params, queue: HashQueue = new HashQueue()): PasswordHasher {
   const argon2 = createArgon2Scheme(params);
   const schemes: readonly HashScheme[] = [argon2, bcryptScheme, bcryptSha256Scheme];
   const dummy = createDummyVerifier(argon2);
@@ -42,29 +46,33 @@ export function createPasswordHasher(params: Argon2Params): PasswordHasher {
         // Callers run validateNewPassword first; this only guards against what could never verify.
         throw new PolicyViolation('Password must be valid Unicode text of at most 4096 bytes');
       }
-      return argon2.hash(bytes);
+      return queue.run(() => argon2.hash(bytes));
     },
 
     async verify(storedHash, password) {
-      try {
-        const bytes = passwordBytes(password);
-        const scheme = schemeFor(storedHash);
-        if (bytes === undefined || scheme === undefined) {
-          // Spend what a real check would, so odd input or a broken row is not told apart by timing.
-          await dummy.verify(bytes ?? EMPTY);
-          return REFUSED;
-        }
-        if (!(await scheme.verify(storedHash, bytes))) return REFUSED;
-        return { ok: true, needsRehash: scheme.needsRehash(storedHash) };
-      } catch {
-        return REFUSED; // the schemes never reject; this keeps the promise of never throwing regardless
-      }
+      return queue.run(() => verifyNow(storedHash, password));
     },
 
     async verifyDummy(password) {
-      await dummy.verify(passwordBytes(password) ?? EMPTY);
+      await queue.run(() => dummy.verify(passwordBytes(password) ?? EMPTY));
     },
 
     isRecognisedHash: (storedHash) => schemeFor(storedHash) !== undefined,
   };
+
+  async function verifyNow(storedHash: string, password: string): Promise<PasswordCheck> {
+    try {
+      const bytes = passwordBytes(password);
+      const scheme = schemeFor(storedHash);
+      if (bytes === undefined || scheme === undefined) {
+        // Spend what a real check would, so odd input or a broken row is not told apart by timing.
+        await dummy.verify(bytes ?? EMPTY);
+        return REFUSED;
+      }
+      if (!(await scheme.verify(storedHash, bytes))) return REFUSED;
+      return { ok: true, needsRehash: scheme.needsRehash(storedHash) };
+    } catch {
+      return REFUSED; // the schemes never reject; this keeps the promise of never throwing regardless
+    }
+  }
 }

@@ -34,8 +34,10 @@ export class SqlStore implements Store {
     readonly kind: 'sqlite' | 'postgres',
     readonly db: Kysely<Database>,
     private readonly isUniqueViolation: (error: unknown) => boolean,
+    /** A backend may put a cache in front of the user lookups (SQLite does). */
+    wrapUsers: (users: UserStore) => UserStore = (users) => users,
   ) {
-    this.users = new SqlUserStore(db, isUniqueViolation);
+    this.users = wrapUsers(new SqlUserStore(db, isUniqueViolation));
     this.signingKeys = new SqlSigningKeyStore(db, isUniqueViolation);
     this.clients = new SqlClientStore(db, isUniqueViolation);
     this.refresh = new SqlRefreshStore(db);

@@ -5,6 +5,7 @@ import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
 import { SqlStore } from '../sql-store.js';
 import { withStatementCache } from './statement-cache.js';
+import { CachedUserStore } from './user-cache.js';
 
 /** Opens (creating when absent) the embedded SQLite store: WAL, foreign keys, a busy timeout. */
 export function openSqliteStore(file: string): SqlStore {
@@ -19,7 +20,8 @@ export function openSqliteStore(file: string): SqlStore {
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  return new SqlStore('sqlite', db, isSqliteUniqueViolation);
+  const dataVersion = sqlite.prepare<[], { data_version: number }>('pragma data_version');
+  return new SqlStore('sqlite', db, isSqliteUniqueViolation, (users) => new CachedUserStore(users, { dataVersion: () => dataVersion.get()?.data_version ?? 0 }));
 }
 
 function isSqliteUniqueViolation(error: unknown): boolean {

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Unavailable } from '../../src/errors.js';
+import { HashQueue } from '../../src/passwords/hash-queue.js';
+
+function gate(): { promise: Promise<void>; open: () => void } {
+  let open = (): void => undefined;
+  const promise = new Promise<void>((resolve) => (open = resolve));
+  return { promise, open };
+}
+
+describe('hash queue', () => {
+  it('runs at most `concurrency` tasks at once, the rest in arrival order', async () => {
+    const queue = new HashQueue({ concurrency: 2, maxWaiting: 10 });
+    const gates = Array.from({ length: 5 }, gate);
+    const started: number[] = [];
+    const done = gates.map((g, i) =>
+      queue.run(async () => {
+        started.push(i);
+        await g.promise;
+        return i;
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(started, [0, 1]);
+    assert.deepEqual(queue.depth, { running: 2, waiting: 3 });
+    gates[1]?.open();
+    await done[1];
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(started, [0, 1, 2]);
+    for (const g of gates) g.open();
+    assert.deepEqual(await Promise.all(done), [0, 1, 2, 3, 4]);
+    assert.deepEqual(queue.depth, { running: 0, waiting: 0 });
+  });
+
+  it('sheds work past the waiting limit with Unavailable, and recovers', async () => {
+    const queue = new HashQueue({ concurrency: 1, maxWaiting: 1 });
+    const g = gate();
+    const first = queue.run(() => g.promise);
+    const second = queue.run(() => Promise.resolve('second'));
+    await assert.rejects(queue.run(() => Promise.resolve('third')), (e: unknown) => e instanceof Unavailable && e.retryAfter === 1);
+    g.open();
+    await first;
+    assert.equal(await second, 'second');
+    assert.equal(await queue.run(() => Promise.resolve('later')), 'later');
+  });
+
+  it('frees the slot when a task fails', async () => {
+    const queue = new HashQueue({ concurrency: 1, maxWaiting: 0 });
+    await assert.rejects(queue.run(() => Promise.reject(new Error('boom'))), /boom/);
+    assert.equal(await queue.run(() => Promise.resolve(1)), 1);
+  });
+});
