@@ -55,8 +55,9 @@ describe('no account enumeration through /token', () => {
     const reference = median(times['wrongPassword'] as number[]);
     for (const name of ['unknownUser', 'disabledUser']) {
       const ratio = median(times[name] as number[]) / reference;
-      // Each case runs one argon2id verify (~15–30 ms); skipping it would show as a ratio near 0.
-      assert.ok(ratio > 0.6 && ratio < 1.6, `${name} took ${ratio.toFixed(2)}× the time of a wrong password`);
+      // Each case runs one argon2id verify (~15–30 ms); skipping it would show as a ratio near
+      // 0.05. The band is wide because a loaded 2-core machine makes medians noisy.
+      assert.ok(ratio > 0.3 && ratio < 3, `${name} took ${ratio.toFixed(2)}× the time of a wrong password`);
     }
   });
 });
