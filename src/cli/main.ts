@@ -1,9 +1,4 @@
 import { ConfigError, GatehouseError, UsageError } from '../errors.js';
-import { clientCommand } from './client.js';
-import { keysCommand } from './keys.js';
-import { migrateCommand } from './migrate.js';
-import { serveCommand } from './serve.js';
-import { userCommand } from './user.js';
 
 const USAGE = `usage: gatehouse <command>
 
@@ -15,12 +10,16 @@ const USAGE = `usage: gatehouse <command>
 
 Configuration comes from GATEHOUSE_* environment variables (see the README).`;
 
-const commands: Record<string, (args: readonly string[]) => Promise<void>> = {
-  serve: serveCommand,
-  migrate: migrateCommand,
-  user: userCommand,
-  client: clientCommand,
-  keys: keysCommand,
+type Command = (args: readonly string[]) => Promise<void>;
+
+// Each command loads only its own modules: `serve` starts without the other commands', and
+// `user`, `client`, `keys` and `migrate` run without loading the HTTP server.
+const commands: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve.js')).serveCommand,
+  migrate: async () => (await import('./migrate.js')).migrateCommand,
+  user: async () => (await import('./user.js')).userCommand,
+  client: async () => (await import('./client.js')).clientCommand,
+  keys: async () => (await import('./keys.js')).keysCommand,
 };
 
 /** Exit codes: 0 ok, 1 failure, 2 usage; one clear line on stderr, never a stack trace. */
@@ -30,8 +29,9 @@ async function main(argv: readonly string[]): Promise<void> {
     process.stdout.write(`${USAGE}\n`);
     return;
   }
-  const command = commands[name];
-  if (!command) throw new UsageError(`unknown command "${name}"; run gatehouse --help`);
+  const load = commands[name];
+  if (!load) throw new UsageError(`unknown command "${name}"; run gatehouse --help`);
+  const command = await load();
   await command(args);
 }
 

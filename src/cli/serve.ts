@@ -15,8 +15,6 @@ export async function serveCommand(args: readonly string[]): Promise<void> {
   const limits = openLoginLimiter(config, log);
   const { server, services } = await buildApp(config, { store, clock, hasher, keys, audit, limits: limits.limiter, log });
   await bootstrapAdmin(config, store, services.users, log);
-  // The dummy hash for unknown-user logins is made now, so the first such login costs what later ones do.
-  await hasher.verifyDummy('warm-up');
   await services.revocations.refresh();
   keys.startRefreshing(log);
   services.revocations.startRefreshing(log);
@@ -46,4 +44,8 @@ export async function serveCommand(args: readonly string[]): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 
   await server.listen({ host: config.host, port: config.port });
+  // The dummy hash for unknown-user logins is made now, so that the first such login costs what
+  // later ones do, but after listen: it is tens of milliseconds of argon2 that start-up need not
+  // wait for. A login that comes sooner waits for the same hash (the hasher makes it once).
+  hasher.verifyDummy('warm-up').catch((error: unknown) => log.warn({ err: error }, 'could not make the dummy hash'));
 }
