@@ -89,7 +89,23 @@ export class Audit {
   ) {}
 
   record(type: AuditType, fields: AuditFields = {}): Promise<void> {
-    const event: AuditEvent = {
+    const event = this.event(type, fields);
+    this.announce(event);
+    const write = this.store.audit.record(event).catch((error: unknown) => {
+      this.log.error({ err: error, type }, 'audit event could not be written');
+    });
+    this.pending.add(write);
+    void write.finally(() => this.pending.delete(write));
+    return write;
+  }
+
+  /**
+   * An event that a store write records together with the change it describes, in one
+   * transaction (a refresh rotation), so neither exists without the other. Once that write
+   * succeeds, `written` tells the listeners.
+   */
+  event(type: AuditType, fields: AuditFields = {}): AuditEvent {
+    return {
       id: randomUUID(),
       at: this.clock.now(),
       type,
@@ -99,19 +115,21 @@ export class Audit {
       ip: fields.ip ?? null,
       detail: fields.detail ?? null,
     };
+  }
+
+  /** An event from `event` was stored with its change. */
+  written(event: AuditEvent): void {
+    this.announce(event);
+  }
+
+  private announce(event: AuditEvent): void {
     for (const listener of this.listeners) {
       try {
         listener(event);
       } catch (error) {
-        this.log.error({ err: error, type }, 'audit listener failed');
+        this.log.error({ err: error, type: event.type }, 'audit listener failed');
       }
     }
-    const write = this.store.audit.record(event).catch((error: unknown) => {
-      this.log.error({ err: error, type }, 'audit event could not be written');
-    });
-    this.pending.add(write);
-    void write.finally(() => this.pending.delete(write));
-    return write;
   }
 
   /** Called with every event as it is recorded (metrics count them); a listener that throws is logged, never felt by the caller. */

@@ -63,10 +63,13 @@ export class RefreshTokens {
   async rotate(found: FoundRefreshToken, access: AccessTokenClaims, fields: RequestFields): Promise<string> {
     const now = this.clock.now();
     const { token, hash } = newRefreshToken();
-    const outcome = await this.store.refresh.rotate(found.token.hash, found.family.id, { hash, createdAt: now, accessJti: access.jti, accessExpiresAt: access.exp * 1000 }, now);
+    // The rotation's audit event is written in the rotation's own transaction: no second write per refresh.
+    const event = this.audit.event('refresh.rotated', { userId: found.family.userId, clientId: fields.clientId, ip: fields.ip, detail: { family: found.family.id } });
+    const next = { hash, createdAt: now, accessJti: access.jti, accessExpiresAt: access.exp * 1000 };
+    const outcome = await this.store.refresh.rotate(found.token.hash, found.family.id, next, now, event);
     if (outcome === 'reused') return this.reuseDetected(found, fields);
     if (outcome === 'family_ended') throw new InvalidGrant(INVALID_REFRESH_TOKEN);
-    void this.audit.record('refresh.rotated', { userId: found.family.userId, clientId: fields.clientId, ip: fields.ip, detail: { family: found.family.id } });
+    this.audit.written(event);
     return token;
   }
 

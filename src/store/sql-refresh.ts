@@ -1,6 +1,7 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { CompiledQuery, SqliteAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { Database, RefreshFamiliesTable } from './schema.js';
 import type {
+  AuditEvent,
   FamilySelector,
   NewRefreshToken,
   RefreshFamily,
@@ -16,8 +17,117 @@ const CHUNK = 200;
 /** Thrown inside a transaction to roll it back when the family has ended meanwhile. */
 class FamilyEnded extends Error {}
 
+/** The arguments of one `rotate` call. */
+interface Rotation {
+  readonly hash: string;
+  readonly familyId: string;
+  readonly next: NewRefreshToken;
+  readonly at: number;
+  readonly event: AuditEvent | undefined;
+}
+
+/** A rotation waiting for the shared transaction, and how to answer it once that has committed. */
+interface WaitingRotation extends Rotation {
+  readonly resolve: (outcome: RotateOutcome) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** A rotation of a shared transaction that failed on its own (rolled back to its savepoint). */
+class RotationFailed {
+  constructor(readonly error: unknown) {}
+}
+
+const SAVEPOINT = CompiledQuery.raw('savepoint rotation');
+const RELEASE = CompiledQuery.raw('release rotation');
+const ROLLBACK_TO = CompiledQuery.raw('rollback to rotation');
+
+/**
+ * A statement compiled once, with placeholder values; `bind` puts a call's values where the
+ * placeholders were. A refresh grant runs these on every exchange, and Kysely's builder and
+ * compiler cost more than the point queries themselves.
+ */
+class Prepared<R> {
+  private readonly order: readonly number[];
+
+  constructor(
+    private readonly compiled: CompiledQuery<R>,
+    placeholders: readonly unknown[],
+  ) {
+    this.order = compiled.parameters.map((p) => {
+      const i = placeholders.indexOf(p);
+      if (i < 0) throw new Error(`no placeholder for parameter ${String(p)} of: ${compiled.sql}`);
+      return i;
+    });
+  }
+
+  bind(...values: readonly unknown[]): CompiledQuery<R> {
+    return { ...this.compiled, parameters: this.order.map((i) => values[i]) };
+  }
+}
+
+/** Distinct stand-ins for a prepared statement's text (P) and number (N) values. */
+const P = ['\u0000p0', '\u0000p1', '\u0000p2', '\u0000p3', '\u0000p4', '\u0000p5', '\u0000p6', '\u0000p7'] as const;
+const N = [-1_000_001, -1_000_002, -1_000_003, -1_000_004] as const;
+
 export class SqlRefreshStore implements RefreshStore {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly statements;
+  /**
+   * SQLite has one connection and one writer, so rotations run one after another anyway:
+   * those that arrive in the same turn of the event loop share one transaction (one commit,
+   * the pages they touch written to the WAL once), each in a savepoint of its own so that
+   * each has its own outcome. On PostgreSQL each rotation keeps its own transaction on the
+   * pool: a shared one would hold the row locks of unrelated families together.
+   */
+  private readonly sharesTransactions: boolean;
+  private waiting: WaitingRotation[] = [];
+
+  constructor(private readonly db: Kysely<Database>) {
+    this.sharesTransactions = db.getExecutor().adapter instanceof SqliteAdapter;
+    this.statements = {
+      find: new Prepared(
+        db
+          .selectFrom('refresh_tokens')
+          .innerJoin('refresh_families', 'refresh_families.id', 'refresh_tokens.family_id')
+          .selectAll('refresh_families')
+          .select(['refresh_tokens.hash', 'refresh_tokens.created_at as token_created_at', 'refresh_tokens.used_at'])
+          .where('refresh_tokens.hash', '=', P[0])
+          .compile(),
+        [P[0]],
+      ),
+      // bind(at, hash, familyId)
+      consume: new Prepared(
+        db.updateTable('refresh_tokens').set({ used_at: N[0] }).where('hash', '=', P[1]).where('family_id', '=', P[2]).where('used_at', 'is', null).compile(),
+        [N[0], P[1], P[2]],
+      ),
+      // bind(at, familyId)
+      touchLiveFamily: new Prepared(
+        db
+          .updateTable('refresh_families')
+          .set({ last_used_at: N[0] })
+          .where('id', '=', P[1])
+          .where('revoked_at', 'is', null)
+          .where('expires_at', '>', N[0])
+          .compile(),
+        [N[0], P[1]],
+      ),
+      // bind(hash, familyId, createdAt, accessJti, accessExpiresAt); used_at starts NULL
+      insertToken: new Prepared(
+        db
+          .insertInto('refresh_tokens')
+          .values({ hash: P[0], family_id: P[1], created_at: N[0], access_jti: P[3], access_expires_at: N[1] })
+          .compile(),
+        [P[0], P[1], N[0], P[3], N[1]],
+      ),
+      // bind(id, at, type, userId, username, clientId, ip, detail)
+      insertEvent: new Prepared(
+        db
+          .insertInto('audit_events')
+          .values({ id: P[0], at: N[0], type: P[2], user_id: P[3], username: P[4], client_id: P[5], ip: P[6], detail: P[7] })
+          .compile(),
+        [P[0], N[0], P[2], P[3], P[4], P[5], P[6], P[7]],
+      ),
+    };
+  }
 
   async startFamily(family: Omit<RefreshFamily, 'lastUsedAt' | 'revokedAt' | 'revokedReason'>, first: NewRefreshToken): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
@@ -40,13 +150,8 @@ export class SqlRefreshStore implements RefreshStore {
   }
 
   async find(hash: string): Promise<{ token: RefreshTokenRecord; family: RefreshFamily } | undefined> {
-    const row = await this.db
-      .selectFrom('refresh_tokens')
-      .innerJoin('refresh_families', 'refresh_families.id', 'refresh_tokens.family_id')
-      .selectAll('refresh_families')
-      .select(['refresh_tokens.hash', 'refresh_tokens.created_at as token_created_at', 'refresh_tokens.used_at'])
-      .where('refresh_tokens.hash', '=', hash)
-      .executeTakeFirst();
+    const { rows } = await this.db.executeQuery(this.statements.find.bind(hash));
+    const row = rows[0];
     if (!row) return undefined;
     return {
       token: {
@@ -59,35 +164,68 @@ export class SqlRefreshStore implements RefreshStore {
     };
   }
 
-  async rotate(hash: string, familyId: string, next: NewRefreshToken, at: number): Promise<RotateOutcome> {
+  rotate(hash: string, familyId: string, next: NewRefreshToken, at: number, event?: AuditEvent): Promise<RotateOutcome> {
+    const rotation = { hash, familyId, next, at, event };
+    if (!this.sharesTransactions) return this.rotateAlone(rotation);
+    return new Promise((resolve, reject) => {
+      // setImmediate: after the I/O callbacks of this turn, whose requests join the same transaction.
+      if (this.waiting.push({ ...rotation, resolve, reject }) === 1) setImmediate(() => void this.rotateWaiting());
+    });
+  }
+
+  private async rotateAlone(rotation: Rotation): Promise<RotateOutcome> {
     try {
-      return await this.db.transaction().execute(async (trx) => {
-        // The one atomic consume: of concurrent rotations exactly one finds used_at still NULL.
-        const consumed = await trx
-          .updateTable('refresh_tokens')
-          .set({ used_at: at })
-          .where('hash', '=', hash)
-          .where('family_id', '=', familyId)
-          .where('used_at', 'is', null)
-          .executeTakeFirst();
-        if (Number(consumed.numUpdatedRows) === 0) return 'reused';
-        // Updating (not reading) the family row locks it on PostgreSQL, so a concurrent
-        // revocation either comes first (and this rolls back) or sees the new token.
-        const live = await trx
-          .updateTable('refresh_families')
-          .set({ last_used_at: at })
-          .where('id', '=', familyId)
-          .where('revoked_at', 'is', null)
-          .where('expires_at', '>', at)
-          .executeTakeFirst();
-        if (Number(live.numUpdatedRows) === 0) throw new FamilyEnded();
-        await trx.insertInto('refresh_tokens').values(tokenRow(familyId, next)).execute();
-        return 'rotated' as const;
-      });
+      return await this.db.transaction().execute((trx) => this.rotateIn(trx, rotation));
     } catch (error) {
       if (error instanceof FamilyEnded) return 'family_ended';
       throw error;
     }
+  }
+
+  /** Runs the waiting rotations in one transaction; each is answered only once it has committed. */
+  private async rotateWaiting(): Promise<void> {
+    const batch = this.waiting;
+    this.waiting = [];
+    let outcomes: Array<RotateOutcome | RotationFailed>;
+    try {
+      outcomes = await this.db.transaction().execute(async (trx) => {
+        const results: Array<RotateOutcome | RotationFailed> = [];
+        for (const rotation of batch) {
+          await trx.executeQuery(SAVEPOINT);
+          try {
+            results.push(await this.rotateIn(trx, rotation));
+          } catch (error) {
+            await trx.executeQuery(ROLLBACK_TO);
+            results.push(error instanceof FamilyEnded ? 'family_ended' : new RotationFailed(error));
+          }
+          await trx.executeQuery(RELEASE);
+        }
+        return results;
+      });
+    } catch (error) {
+      for (const rotation of batch) rotation.reject(error);
+      return;
+    }
+    batch.forEach((rotation, i) => {
+      const outcome = outcomes[i] ?? new RotationFailed(new Error('rotation without an outcome'));
+      if (outcome instanceof RotationFailed) rotation.reject(outcome.error);
+      else rotation.resolve(outcome);
+    });
+  }
+
+  /** One rotation inside `trx`; throws FamilyEnded, for the caller to roll back, when the family has ended. */
+  private async rotateIn(trx: Transaction<Database>, { hash, familyId, next, at, event }: Rotation): Promise<RotateOutcome> {
+    const q = this.statements;
+    // The one atomic consume: of concurrent rotations exactly one finds used_at still NULL.
+    const consumed = await trx.executeQuery(q.consume.bind(at, hash, familyId));
+    if (Number(consumed.numAffectedRows ?? 0) === 0) return 'reused';
+    // Updating (not reading) the family row locks it on PostgreSQL, so a concurrent
+    // revocation either comes first (and this rolls back) or sees the new token.
+    const live = await trx.executeQuery(q.touchLiveFamily.bind(at, familyId));
+    if (Number(live.numAffectedRows ?? 0) === 0) throw new FamilyEnded();
+    await trx.executeQuery(q.insertToken.bind(next.hash, familyId, next.createdAt, next.accessJti, next.accessExpiresAt));
+    if (event !== undefined) await trx.executeQuery(q.insertEvent.bind(...auditRow(event)));
+    return 'rotated';
   }
 
   revokeFamilies(which: FamilySelector, at: number, reason: string): Promise<{ families: number; revokedAccessTokens: readonly RevokedAccessToken[] }> {
@@ -161,6 +299,11 @@ function tokenRow(familyId: string, token: NewRefreshToken): Database['refresh_t
     access_jti: token.accessJti,
     access_expires_at: token.accessExpiresAt,
   };
+}
+
+/** An audit event as the audit_events row stores it (the same row SqlAuditStore writes), in `insertEvent`'s order. */
+function auditRow(event: AuditEvent): readonly unknown[] {
+  return [event.id, event.at, event.type, event.userId, event.username, event.clientId, event.ip, event.detail === null ? null : JSON.stringify(event.detail)];
 }
 
 function toFamily(row: Selectable<RefreshFamiliesTable>): RefreshFamily {

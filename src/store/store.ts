@@ -142,9 +142,10 @@ export interface RefreshStore {
    * Consumes `hash` and adds `next` to its family, in one transaction. Consuming is one
    * atomic statement (`UPDATE … WHERE hash = ? AND used_at IS NULL`): of concurrent calls
    * exactly one is `rotated`; the others are `reused`. `family_ended` when the family was
-   * revoked or has expired by `at` (nothing is changed then).
+   * revoked or has expired by `at` (nothing is changed then). `event`, when given, is the
+   * audit event of the rotation: written in the same transaction, only when `rotated`.
    */
-  rotate(hash: string, familyId: string, next: NewRefreshToken, at: number): Promise<RotateOutcome>;
+  rotate(hash: string, familyId: string, next: NewRefreshToken, at: number, event?: AuditEvent): Promise<RotateOutcome>;
   /**
    * Revokes the selected live families and, in the same transaction, the access tokens
    * issued from them that have not expired (they go to the revocation list).

@@ -69,6 +69,19 @@ describe('POST /token, refresh_token grant', () => {
     assert.ok(events.some((e) => (e.detail as { family?: string } | null)?.family === found?.family.id));
   });
 
+  it('records each rotation in the audit trail, with its family, client and address, before it answers', async () => {
+    const first = await login();
+    const family = (await app.services.refreshTokens.find(first.refresh_token))?.family;
+    assert.ok(family);
+    assert.equal((await refresh(first.refresh_token)).statusCode, 200);
+    const { events } = await app.store.audit.list({ limit: 1000, offset: 0, type: 'refresh.rotated' });
+    const rotations = events.filter((e) => (e.detail as { family?: string } | null)?.family === family.id);
+    assert.deepEqual(
+      rotations.map((e) => [e.userId, e.clientId, e.ip]),
+      [[family.userId, 'gatehouse', '127.0.0.1']],
+    );
+  });
+
   it('lets exactly one of two concurrent refreshes of the same token succeed', async () => {
     const { refresh_token: token } = await login();
     const results = await Promise.all([refresh(token), refresh(token), refresh(token)]);

@@ -131,6 +131,58 @@ export function oauthStoreContract(backend: string, open: StoreFactory): void {
         assert.equal((await store.refresh.find(expired.first.hash))?.token.usedAt, null);
       });
 
+      it('records a rotation’s audit event with it, and only when it rotated', async () => {
+        const userId = await newUser();
+        const { familyId, first } = await newFamily(userId);
+        const event = (outcome: string) => ({
+          id: randomUUID(),
+          at: T0 + 1000,
+          type: 'refresh.rotated',
+          userId,
+          username: null,
+          clientId: 'gatehouse',
+          ip: '127.0.0.1',
+          detail: { family: familyId, outcome },
+        });
+        assert.equal(await store.refresh.rotate(first.hash, familyId, token('second', T0 + 1000), T0 + 1000, event('rotated')), 'rotated');
+        assert.equal(await store.refresh.rotate(first.hash, familyId, token('third', T0 + 2000), T0 + 2000, event('reused')), 'reused');
+        const ended = await newFamily(userId);
+        await store.refresh.revokeFamilies({ familyId: ended.familyId }, T0 + 10, 'test');
+        assert.equal(await store.refresh.rotate(ended.first.hash, ended.familyId, token('n'), T0 + 20, event('family_ended')), 'family_ended');
+        const { events } = await store.audit.list({ limit: 10, offset: 0, userId });
+        assert.deepEqual(
+          events.map((e) => [e.type, e.at, e.clientId, e.ip, e.detail]),
+          [['refresh.rotated', T0 + 1000, 'gatehouse', '127.0.0.1', { family: familyId, outcome: 'rotated' }]],
+        );
+      });
+
+      it('gives each of concurrent rotations of different families its own outcome; one that fails changes nothing', async () => {
+        const userId = await newUser();
+        const live = await newFamily(userId);
+        const revoked = await newFamily(userId);
+        await store.refresh.revokeFamilies({ familyId: revoked.familyId }, T0 + 10, 'test');
+        const used = await newFamily(userId);
+        assert.equal(await store.refresh.rotate(used.first.hash, used.familyId, token('used2', T0 + 20), T0 + 20), 'rotated');
+        const failing = await newFamily(userId);
+        const at = T0 + 30;
+        const settled = await Promise.allSettled([
+          store.refresh.rotate(live.first.hash, live.familyId, token('live2', at), at),
+          store.refresh.rotate(revoked.first.hash, revoked.familyId, token('revoked2', at), at),
+          store.refresh.rotate(used.first.hash, used.familyId, token('used3', at), at),
+          // Its next token's hash is already taken: the insert fails.
+          store.refresh.rotate(failing.first.hash, failing.familyId, { ...token('failing2', at), hash: live.first.hash }, at),
+        ]);
+        assert.deepEqual(
+          settled.map((s) => (s.status === 'fulfilled' ? s.value : 'failed')),
+          ['rotated', 'family_ended', 'reused', 'failed'],
+        );
+        assert.equal((await store.refresh.find(live.first.hash))?.token.usedAt, at);
+        assert.equal((await store.refresh.find(revoked.first.hash))?.token.usedAt, null);
+        assert.equal((await store.refresh.find(failing.first.hash))?.token.usedAt, null);
+        assert.equal((await store.refresh.find(failing.first.hash))?.family.lastUsedAt, null);
+        assert.equal(await store.refresh.rotate(failing.first.hash, failing.familyId, token('failing3', at + 1), at + 1), 'rotated');
+      });
+
       it('revokes families by id, by user and by client, with their unexpired access tokens', async () => {
         const userId = await newUser();
         const a = await newFamily(userId);

@@ -25,4 +25,26 @@ describe('Audit listeners', () => {
       await dispose();
     }
   });
+
+  it('hear an event that a store write records with its change only once it is written, and the audit does not write it again', async () => {
+    const { store, dispose } = await sqliteStore();
+    try {
+      const clock = new ManualClock();
+      const audit = new Audit(store, clock, createLogger('error', { write: () => undefined }));
+      const heard: string[] = [];
+      audit.onRecord((event) => heard.push(event.type));
+      const event = audit.event('refresh.rotated', { userId: 'u1', clientId: 'gatehouse', ip: '127.0.0.1', detail: { family: 'f1' } });
+      assert.deepEqual(
+        [event.type, event.at, event.userId, event.username, event.clientId, event.ip, event.detail],
+        ['refresh.rotated', clock.now(), 'u1', null, 'gatehouse', '127.0.0.1', { family: 'f1' }],
+      );
+      assert.deepEqual(heard, []);
+      audit.written(event);
+      assert.deepEqual(heard, ['refresh.rotated']);
+      await audit.flush();
+      assert.equal((await audit.list({ limit: 10, offset: 0 })).total, 0);
+    } finally {
+      await dispose();
+    }
+  });
 });
