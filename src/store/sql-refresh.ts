@@ -1,4 +1,5 @@
 import { CompiledQuery, SqliteAdapter, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { toAuditRow } from './audit-row.js';
 import type { Database, RefreshFamiliesTable } from './schema.js';
 import type {
   AuditEvent,
@@ -301,9 +302,10 @@ function tokenRow(familyId: string, token: NewRefreshToken): Database['refresh_t
   };
 }
 
-/** An audit event as the audit_events row stores it (the same row SqlAuditStore writes), in `insertEvent`'s order. */
+/** An audit event's row (the one mapping, toAuditRow), in `insertEvent`'s parameter order. */
 function auditRow(event: AuditEvent): readonly unknown[] {
-  return [event.id, event.at, event.type, event.userId, event.username, event.clientId, event.ip, event.detail === null ? null : JSON.stringify(event.detail)];
+  const row = toAuditRow(event);
+  return [row.id, row.at, row.type, row.user_id, row.username, row.client_id, row.ip, row.detail];
 }
 
 function toFamily(row: Selectable<RefreshFamiliesTable>): RefreshFamily {

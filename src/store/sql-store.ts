@@ -1,5 +1,6 @@
 import { Migrator, sql, type Kysely, type Selectable } from 'kysely';
 import { Conflict } from '../errors.js';
+import { toAuditRow } from './audit-row.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database, UsersTable } from './schema.js';
 import { SqlClientStore } from './sql-clients.js';
@@ -332,19 +333,7 @@ class SqlAuditStore implements AuditStore {
   constructor(private readonly db: Kysely<Database>) {}
 
   async record(event: AuditEvent): Promise<void> {
-    await this.db
-      .insertInto('audit_events')
-      .values({
-        id: event.id,
-        at: event.at,
-        type: event.type,
-        user_id: event.userId,
-        username: event.username,
-        client_id: event.clientId,
-        ip: event.ip,
-        detail: event.detail === null ? null : JSON.stringify(event.detail),
-      })
-      .execute();
+    await this.db.insertInto('audit_events').values(toAuditRow(event)).execute();
   }
 
   async list(query: { limit: number; offset: number; type?: string; userId?: string }): Promise<{
