@@ -52,7 +52,7 @@ export class BearerAuthenticator {
   async principalFor(token: string): Promise<Principal> {
     let claims: AccessTokenClaims;
     try {
-      claims = this.codec.verify(token, epochSeconds(this.clock));
+      claims = await this.codec.verifyAsync(token, epochSeconds(this.clock));
     } catch {
       throw new BearerError('invalid_token', INVALID_CREDENTIALS);
     }

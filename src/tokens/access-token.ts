@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JwtAlgorithm } from '../config.js';
 import { checkAccessTokenClaims, type AccessTokenClaims, type ClaimRules } from './claims.js';
-import { encodeSegment, signCompact, verifyCompact, type JwsKey } from './jwt.js';
+import { encodeSegment, signCompact, verifyCompact, verifyCompactAsync, type JwsKey, type VerifyOptions } from './jwt.js';
 import type { LoadedKey } from './signing-keys.js';
 import { VerifiedTokenCache } from './verified-cache.js';
 
@@ -37,6 +37,7 @@ export class AccessTokenCodec {
   private readonly cache: VerifiedTokenCache<AccessTokenClaims>;
   private readonly headers = new Map<string, string>();
   private readonly rules: ClaimRules;
+  private readonly jws: VerifyOptions;
 
   constructor(
     private readonly settings: AccessTokenSettings,
@@ -46,6 +47,7 @@ export class AccessTokenCodec {
     this.cache = new VerifiedTokenCache(cacheSize);
     // The server is its own verifier: no clock skew, and a token without `aud` only in the profile that issues none.
     this.rules = { issuer: settings.issuer, audience: settings.audience === undefined ? null : [settings.audience], leeway: 0 };
+    this.jws = { algorithms: [settings.algorithm], types: [ACCESS_TOKEN_TYPE], keyFor: (kid) => keys.verifierFor(kid) };
   }
 
   issue(input: IssueInput): { token: string; claims: AccessTokenClaims } {
@@ -77,11 +79,21 @@ export class AccessTokenCodec {
   verify(token: string, now: number): AccessTokenClaims {
     const cached = this.cache.get(token, now);
     if (cached) return cached;
-    const { payload } = verifyCompact(token, {
-      algorithms: [this.settings.algorithm],
-      types: [ACCESS_TOKEN_TYPE],
-      keyFor: (kid) => this.keys.verifierFor(kid),
-    });
+    return this.remember(token, verifyCompact(token, this.jws).payload, now);
+  }
+
+  /**
+   * `verify` for the request path: a cached token is answered at once; a new one has its
+   * signature checked on the thread pool (see verifyCompactAsync), so a burst of new
+   * tokens is verified on every core. Rejects with JwtError.
+   */
+  verifyAsync(token: string, now: number): AccessTokenClaims | Promise<AccessTokenClaims> {
+    const cached = this.cache.get(token, now);
+    if (cached) return cached;
+    return verifyCompactAsync(token, this.jws).then(({ payload }) => this.remember(token, payload, now));
+  }
+
+  private remember(token: string, payload: Readonly<Record<string, unknown>>, now: number): AccessTokenClaims {
     const claims = checkAccessTokenClaims(payload, this.rules, now);
     this.cache.set(token, claims, claims.exp);
     return claims;

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
-import { generateKeyPairSync, sign } from 'node:crypto';
+import { createSecretKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { encodeSegment, JwtError, signCompact, verifyCompact, type JwsKey } from '../../src/tokens/jwt.js';
+import type { JwtAlgorithm } from '../../src/config.js';
+import { encodeSegment, JwtError, signCompact, verifyCompact, verifyCompactAsync, type JwsKey } from '../../src/tokens/jwt.js';
 
 const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 const signer: JwsKey = { kid: 'k1', alg: 'ES256', key: privateKey };
@@ -33,4 +34,60 @@ describe('compact JWS verification', () => {
     }
     assert.throws(() => verifyCompact(signRaw('{"alg":"ES256","typ":"at+jwt","kid":"k1","kid":"k1"}', '{}'), options), JwtError);
   });
+});
+
+describe('verification on the thread pool', () => {
+  const pairs: Array<[JwsKey, JwsKey]> = (['ES256', 'EdDSA', 'RS256'] as const).map((alg) => {
+    const pair =
+      alg === 'ES256'
+        ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        : alg === 'EdDSA'
+          ? generateKeyPairSync('ed25519')
+          : generateKeyPairSync('rsa', { modulusLength: 2048 });
+    return [
+      { kid: alg, alg, key: pair.privateKey },
+      { kid: alg, alg, key: pair.publicKey },
+    ];
+  });
+  const secret = createSecretKey(randomBytes(32));
+  pairs.push([
+    { kid: 'HS256', alg: 'HS256', key: secret },
+    { kid: 'HS256', alg: 'HS256', key: secret },
+  ]);
+
+  /** The synchronous verifier's verdict: the payload, or the error code. */
+  async function bothVerdicts(token: string, alg: JwtAlgorithm, keyFor: (kid: string) => JwsKey | undefined) {
+    const opts = { algorithms: [alg], types: ['at+jwt'], keyFor };
+    const verdict = async (run: () => unknown) => {
+      try {
+        return { payload: ((await run()) as { payload: unknown }).payload };
+      } catch (error) {
+        assert.ok(error instanceof JwtError, String(error));
+        return { code: error.code };
+      }
+    };
+    return [await verdict(() => verifyCompact(token, opts)), await verdict(() => verifyCompactAsync(token, opts))];
+  }
+
+  for (const [signing, verifying] of pairs) {
+    it(`agrees with the synchronous verifier for ${signing.alg}`, async () => {
+      const keyFor = (kid: string) => (kid === verifying.kid ? verifying : undefined);
+      const token = signCompact(encodeSegment({ alg: signing.alg, typ: 'at+jwt', kid: signing.kid }), { sub: 'a' }, signing);
+      const [head, body, sig] = token.split('.') as [string, string, string];
+      const flipped = `${sig.slice(0, 10)}${sig[10] === 'A' ? 'B' : 'A'}${sig.slice(11)}`;
+      const cases: Array<[string, string, unknown]> = [
+        ['valid', token, { payload: { sub: 'a' } }],
+        ['tampered payload', `${head}.${encodeSegment({ sub: 'b' })}.${sig}`, { code: 'ERR_JWS_SIGNATURE_INVALID' }],
+        ['tampered signature', `${head}.${body}.${flipped}`, { code: 'ERR_JWS_SIGNATURE_INVALID' }],
+        ['truncated signature', `${head}.${body}.${sig.slice(0, -4)}`, { code: 'ERR_JWS_SIGNATURE_INVALID' }],
+        ['unknown kid', signCompact(encodeSegment({ alg: signing.alg, typ: 'at+jwt', kid: 'other' }), { sub: 'a' }, signing), { code: 'ERR_JWKS_NO_MATCHING_KEY' }],
+        ['not a JWS', 'a.b', { code: 'ERR_JWT_MALFORMED' }],
+      ];
+      for (const [what, candidate, expected] of cases) {
+        const [sync, pooled] = await bothVerdicts(candidate, signing.alg, keyFor);
+        assert.deepEqual(sync, expected, `${what} (synchronous)`);
+        assert.deepEqual(pooled, expected, `${what} (thread pool)`);
+      }
+    });
+  }
 });
