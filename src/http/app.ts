@@ -10,6 +10,7 @@ import { adminAuditRoutes } from './routes/admin/audit.js';
 import { adminClientRoutes } from './routes/admin/clients.js';
 import { adminUserRoutes } from './routes/admin/users.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { lazyRequestLogger } from './request-logger.js';
 import { healthRoutes } from './routes/health.js';
 import { introspectRoutes } from './routes/introspect.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -30,6 +31,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   const services = createServices(config, deps);
   const server: FastifyInstance = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
+    childLoggerFactory: lazyRequestLogger,
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy === false ? false : config.trustProxy === true ? true : [...config.trustProxy],
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
