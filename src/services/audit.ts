@@ -89,10 +89,14 @@ export class Audit {
   ) {}
 
   record(type: AuditType, fields: AuditFields = {}): Promise<void> {
-    const event = this.event(type, fields);
+    return this.write(this.event(type, fields));
+  }
+
+  /** Records an event made by `event` that no store write has taken along. */
+  write(event: AuditEvent): Promise<void> {
     this.announce(event);
     const write = this.store.audit.record(event).catch((error: unknown) => {
-      this.log.error({ err: error, type }, 'audit event could not be written');
+      this.log.error({ err: error, type: event.type }, 'audit event could not be written');
     });
     this.pending.add(write);
     void write.finally(() => this.pending.delete(write));
@@ -101,8 +105,9 @@ export class Audit {
 
   /**
    * An event that a store write records together with the change it describes, in one
-   * transaction (a refresh rotation), so neither exists without the other. Once that write
-   * succeeds, `written` tells the listeners.
+   * transaction (a login's refresh family, a refresh rotation), so neither exists without the
+   * other and the event costs no commit of its own. Once that write succeeds, `written` tells
+   * the listeners.
    */
   event(type: AuditType, fields: AuditFields = {}): AuditEvent {
     return {

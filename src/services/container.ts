@@ -64,7 +64,7 @@ export function createServices(config: Config, deps: Deps): Services {
   const clients = new ClientService(store, clock, audit, revocations);
   const issuer = new TokenIssuer(config, codec, clock);
   const login = new PasswordLogin(store, hasher, clock, audit, limits);
-  const grants: Grant[] = [new PasswordGrant(login, issuer, config.roleScopes, config.refreshTokens ? refreshTokens : undefined)];
+  const grants: Grant[] = [new PasswordGrant(login, issuer, audit, config.roleScopes, config.refreshTokens ? refreshTokens : undefined)];
   if (config.refreshTokens) grants.push(new RefreshTokenGrant(refreshTokens, issuer, store, config.roleScopes));
   grants.push(new ClientCredentialsGrant(issuer));
   const tokenEndpoint = new TokenEndpoint(grants, clients);

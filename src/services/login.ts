@@ -3,7 +3,7 @@ import { InvalidGrant, SlowDown, Unavailable } from '../errors.js';
 import type { LoginLimiter } from '../limits/login-limiter.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import { MAX_PASSWORD_LENGTH } from '../passwords/policy.js';
-import type { Store, UserRecord } from '../store/store.js';
+import type { AuditEvent, Store, UserRecord } from '../store/store.js';
 import type { Audit } from './audit.js';
 import { normaliseUsername } from './usernames.js';
 
@@ -13,6 +13,12 @@ export const LOGIN_FAILED = 'Incorrect username or password';
 export interface LoginContext {
   readonly ip: string | null;
   readonly clientId: string;
+}
+
+/** A checked login and its `login.success` audit event, which the caller writes (see PasswordGrant). */
+export interface SuccessfulLogin {
+  readonly user: UserRecord;
+  readonly event: AuditEvent;
 }
 
 /** Checks a username and password; upgrades legacy hashes to argon2id after a successful check. */
@@ -25,7 +31,7 @@ export class PasswordLogin {
     private readonly limiter: LoginLimiter,
   ) {}
 
-  async authenticate(username: string, password: string, context: LoginContext): Promise<UserRecord> {
+  async authenticate(username: string, password: string, context: LoginContext): Promise<SuccessfulLogin> {
     const normalised = normaliseUsername(username);
     // A password no account can have is refused without hashing: no unbounded hashing cost.
     if ([...password].length > MAX_PASSWORD_LENGTH) return this.fail(normalised, null, context, 'password_too_long');
@@ -40,8 +46,7 @@ export class PasswordLogin {
     if (!check.ok) return this.fail(normalised, user, context, 'wrong_password');
     if (check.needsRehash) await this.rehash(user, user.passwordHash, password);
     await this.limiter.succeeded(normalised, context.ip, this.clock.now()).catch(() => undefined);
-    void this.audit.record('login.success', { userId: user.id, username: user.username, clientId: context.clientId, ip: context.ip });
-    return user;
+    return { user, event: this.audit.event('login.success', { userId: user.id, username: user.username, clientId: context.clientId, ip: context.ip }) };
   }
 
   /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { InvalidGrant } from '../errors.js';
-import type { FamilySelector, RefreshFamily, RefreshTokenRecord, Store, UserRecord } from '../store/store.js';
+import type { AuditEvent, FamilySelector, RefreshFamily, RefreshTokenRecord, Store, UserRecord } from '../store/store.js';
 import type { AccessTokenClaims } from '../tokens/access-token.js';
 import { hashRefreshToken, isRefreshTokenShaped, newRefreshToken } from '../tokens/refresh-token.js';
 import type { Audit } from './audit.js';
@@ -39,13 +39,16 @@ export class RefreshTokens {
   ) {}
 
   /** Starts a family for a login; returns its first token. */
-  async start(user: UserRecord, clientId: string, scopes: readonly string[], access: AccessTokenClaims): Promise<string> {
+  /** Starts a family for a login; `event`, when given, is written in the same transaction. */
+  async start(user: UserRecord, clientId: string, scopes: readonly string[], access: AccessTokenClaims, event?: AuditEvent): Promise<string> {
     const now = this.clock.now();
     const { token, hash } = newRefreshToken();
     await this.store.refresh.startFamily(
       { id: randomUUID(), userId: user.id, clientId, scopes, createdAt: now, expiresAt: now + this.config.refreshTokenTtl * 1000 },
       { hash, createdAt: now, accessJti: access.jti, accessExpiresAt: access.exp * 1000 },
+      event,
     );
+    if (event !== undefined) this.audit.written(event);
     return token;
   }
 

@@ -111,6 +111,21 @@ export class SqlRefreshStore implements RefreshStore {
           .compile(),
         [N[0], P[1]],
       ),
+      // bind(id, userId, clientId, scope, createdAt, expiresAt); last_used_at and the revoked_* columns start NULL
+      insertFamily: new Prepared(
+        db
+          .insertInto('refresh_families')
+          .values({
+            id: P[0],
+            user_id: P[1],
+            client_id: P[2],
+            scope: P[3],
+            created_at: N[0],
+            expires_at: N[1],
+          })
+          .compile(),
+        [P[0], P[1], P[2], P[3], N[0], N[1]],
+      ),
       // bind(hash, familyId, createdAt, accessJti, accessExpiresAt); used_at starts NULL
       insertToken: new Prepared(
         db
@@ -130,23 +145,12 @@ export class SqlRefreshStore implements RefreshStore {
     };
   }
 
-  async startFamily(family: Omit<RefreshFamily, 'lastUsedAt' | 'revokedAt' | 'revokedReason'>, first: NewRefreshToken): Promise<void> {
+  async startFamily(family: Omit<RefreshFamily, 'lastUsedAt' | 'revokedAt' | 'revokedReason'>, first: NewRefreshToken, event?: AuditEvent): Promise<void> {
+    const q = this.statements;
     await this.db.transaction().execute(async (trx) => {
-      await trx
-        .insertInto('refresh_families')
-        .values({
-          id: family.id,
-          user_id: family.userId,
-          client_id: family.clientId,
-          scope: family.scopes.join(' '),
-          created_at: family.createdAt,
-          expires_at: family.expiresAt,
-          last_used_at: null,
-          revoked_at: null,
-          revoked_reason: null,
-        })
-        .execute();
-      await trx.insertInto('refresh_tokens').values(tokenRow(family.id, first)).execute();
+      await trx.executeQuery(q.insertFamily.bind(family.id, family.userId, family.clientId, family.scopes.join(' '), family.createdAt, family.expiresAt));
+      await trx.executeQuery(q.insertToken.bind(first.hash, family.id, first.createdAt, first.accessJti, first.accessExpiresAt));
+      if (event !== undefined) await trx.executeQuery(q.insertEvent.bind(...auditRow(event)));
     });
   }
 
@@ -289,17 +293,6 @@ export async function revokeFamiliesIn(
       .execute();
   }
   return { families: ids.length, revokedAccessTokens: revoked };
-}
-
-function tokenRow(familyId: string, token: NewRefreshToken): Database['refresh_tokens'] {
-  return {
-    hash: token.hash,
-    family_id: familyId,
-    created_at: token.createdAt,
-    used_at: null,
-    access_jti: token.accessJti,
-    access_expires_at: token.accessExpiresAt,
-  };
 }
 
 /** An audit event's row (the one mapping, toAuditRow), in `insertEvent`'s parameter order. */

@@ -134,8 +134,8 @@ export type FamilySelector =
   | { readonly clientId: string };
 
 export interface RefreshStore {
-  /** Starts a family with its first token, in one transaction. */
-  startFamily(family: Omit<RefreshFamily, 'lastUsedAt' | 'revokedAt' | 'revokedReason'>, first: NewRefreshToken): Promise<void>;
+  /** Starts a family with its first token, and `event` when given, in one transaction. */
+  startFamily(family: Omit<RefreshFamily, 'lastUsedAt' | 'revokedAt' | 'revokedReason'>, first: NewRefreshToken, event?: AuditEvent): Promise<void>;
   /** The token and its family, by hash. */
   find(hash: string): Promise<{ readonly token: RefreshTokenRecord; readonly family: RefreshFamily } | undefined>;
   /**

@@ -102,6 +102,34 @@ export function oauthStoreContract(backend: string, open: StoreFactory): void {
         assert.equal(await store.refresh.find('no-such-hash'), undefined);
       });
 
+      it('starts a family with its login event in one transaction; a family that cannot start leaves no event', async () => {
+        const userId = await newUser();
+        const event = {
+          id: randomUUID(),
+          at: T0,
+          type: 'login.success',
+          userId,
+          username: 'alice',
+          clientId: 'gatehouse',
+          ip: '127.0.0.1',
+          detail: null,
+        };
+        const { first } = await newFamily(userId);
+        const familyId = randomUUID();
+        const family = { id: familyId, userId, clientId: 'gatehouse', scopes: ['me'], createdAt: T0, expiresAt: T0 + DAY };
+        await store.refresh.startFamily(family, token('with-event'), event);
+        // The same first token again: the family cannot start, and its event is not written either.
+        await assert.rejects(store.refresh.startFamily({ ...family, id: randomUUID() }, first, { ...event, id: randomUUID() }));
+        const { events } = await store.audit.list({ limit: 10, offset: 0, userId });
+        assert.deepEqual(
+          events.map((e) => [e.id, e.type, e.username, e.clientId, e.ip, e.detail]),
+          [[event.id, 'login.success', 'alice', 'gatehouse', '127.0.0.1', null]],
+        );
+        const live = await store.refresh.listLive(userId, T0, { limit: 10, offset: 0 });
+        assert.equal(live.total, 2, 'the first family and the one with the event; not the one that failed');
+        assert.ok(live.families.some((f) => f.id === familyId));
+      });
+
       it('rotates a token once; the same token again is reused', async () => {
         const { familyId, first } = await newFamily(await newUser());
         const second = token('second', T0 + 1000);
