@@ -110,6 +110,7 @@ export function renderTables(figures, meta) {
       [
         ['ES256 verify (node:crypto, P-256, ieee-p1363), 1 thread', `${num(c.es256.micros, 1)} µs`, num(c.es256.ceilingRps), num(c.es256.otherCpu, 2)],
         [`argon2id verify m=${c.argon2id.params.memoryCost},t=${c.argon2id.params.timeCost},p=${c.argon2id.params.parallelism} × ${c.argon2id.cores} cores`, `${num(c.argon2id.msPerVerify, 1)} ms`, num(c.argon2id.ceilingRps, 1), num(c.argon2id.otherCpu, 2)],
+        [`  the same, ${c.argon2id.cores} at once (measured; memory-bound)`, `${num((1000 * c.argon2id.cores) / c.argon2id.parallelRps, 1)} ms`, num(c.argon2id.parallelRps, 1), num(c.argon2id.otherCpu, 2)],
         [`bcrypt cost 12 verify × ${c.bcrypt.cores} cores`, `${num(c.bcrypt.msPerVerify, 1)} ms`, num(c.bcrypt.ceilingRps, 1), num(c.bcrypt.otherCpu, 2)],
       ],
     ),
@@ -122,6 +123,13 @@ export function renderTables(figures, meta) {
       figures.goals.map((g) => [g.what, g.target, fmtGoal(g.id, g.value), g.verdict, fmtGoal(g.id, g.references.port), fmtGoal(g.id, g.references.seed)]),
     ),
   );
+  const logins = figures.login?.gatehouse?.rps;
+  if (logins && c.argon2id.parallelRps) {
+    out.push(
+      `\nFor reference: Gatehouse logins/s ÷ argon2id verifies/s with all ${c.argon2id.cores} cores at once in-process = ${(logins / c.argon2id.parallelRps).toFixed(2)}` +
+        ` (that rate is ${(c.argon2id.parallelRps / c.argon2id.ceilingRps).toFixed(2)} of the ceiling on this machine).`,
+    );
+  }
   const disturbed = disturbances(figures);
   if (disturbed.length) {
     out.push(`\nWARNING: other work on the machine used more than 0.25 cores during: ${disturbed.join(', ')}. Those figures are low; run again on a quiet machine.`);
