@@ -12,7 +12,7 @@ export async function serveCommand(args: readonly string[]): Promise<void> {
   const runtime = await openRuntime();
   const { config, store, clock, hasher, audit, log } = runtime;
   const keys = await Keyring.open(config, store, clock);
-  const limits = openLoginLimiter(config, log);
+  const limits = await openLoginLimiter(config, log);
   const { server, services } = await buildApp(config, { store, clock, hasher, keys, audit, limits: limits.limiter, log });
   await bootstrapAdmin(config, store, services.users, log);
   await services.revocations.refresh();

@@ -1,11 +1,9 @@
-import { Redis } from 'ioredis';
 import type { Config } from '../config.js';
 import type { Log } from '../log.js';
 import type { LimiterStore } from './limiter.js';
 import { LoginLimiter } from './login-limiter.js';
 import { MemoryLimiterStore } from './memory.js';
 import { DEFAULT_LOGIN_LIMITS, type LoginLimitPolicy } from './policy.js';
-import { RedisLimiterStore } from './redis.js';
 
 export interface OpenedLimiter {
   readonly limiter: LoginLimiter;
@@ -24,11 +22,13 @@ export function loginLimitPolicy(config: Config): LoginLimitPolicy {
 }
 
 /** Counters in memory for one instance; in Redis when GATEHOUSE_REDIS_URL is set, shared by all. */
-export function openLoginLimiter(config: Config, log: Log): OpenedLimiter {
+export async function openLoginLimiter(config: Config, log: Log): Promise<OpenedLimiter> {
   const policy = loginLimitPolicy(config);
   if (config.redisUrl === undefined) {
     return { limiter: new LoginLimiter(new MemoryLimiterStore(), policy), close: () => Promise.resolve() };
   }
+  // Loaded only when used: the client is 55 modules that a server without Redis need not hold.
+  const [{ Redis }, { RedisLimiterStore }] = await Promise.all([import('ioredis'), import('./redis.js')]);
   // Fail fast while Redis is away, so logins answer 503 at once instead of queueing.
   const redis = new Redis(config.redisUrl, { maxRetriesPerRequest: 1, commandTimeout: 2000, enableOfflineQueue: false });
   redis.on('error', (error: Error) => log.warn({ err: { message: error.message } }, 'redis error'));

@@ -1,34 +1,79 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { VerifiedTokenCache } from '../../src/tokens/verified-cache.js';
+import { ENTRY_OVERHEAD_BYTES, VerifiedTokenCache } from '../../src/tokens/verified-cache.js';
 
-const tail = 's'.repeat(80);
+/** Tokens that differ at the end, as signed tokens do (the cache is keyed by their tail). */
+const token = (n: number, length = 100): string => `.${n}`.padStart(length, 'x');
+const cost = (length: number): number => length + ENTRY_OVERHEAD_BYTES;
 
-describe('verified-token cache', () => {
+describe('VerifiedTokenCache', () => {
+  it('serves an entry until its expiry', () => {
+    const cache = new VerifiedTokenCache<{ jti: string }>(10);
+    cache.set(token(1), { jti: 'a' }, 100);
+    assert.deepEqual(cache.get(token(1), 99), { jti: 'a' });
+    assert.equal(cache.get(token(1), 100), undefined);
+    assert.equal(cache.size, 0);
+    assert.equal(cache.sizeInBytes, 0);
+  });
+
+  it('drops the oldest entry past maxEntries', () => {
+    const cache = new VerifiedTokenCache<{ jti: string }>({ maxEntries: 2 });
+    for (const n of [1, 2, 3]) cache.set(token(n), { jti: String(n) }, 100);
+    assert.equal(cache.get(token(1), 0), undefined);
+    assert.ok(cache.get(token(2), 0) && cache.get(token(3), 0));
+  });
+
+  it('drops the oldest entries past maxBytes, counting token length and overhead', () => {
+    const cache = new VerifiedTokenCache<{ jti: string }>({ maxEntries: 100, maxBytes: cost(100) * 3 });
+    for (const n of [1, 2, 3]) cache.set(token(n), { jti: String(n) }, 100);
+    assert.equal(cache.sizeInBytes, cost(100) * 3);
+    cache.set(token(4, 250), { jti: '4' }, 100); // takes the room of two short ones
+    assert.equal(cache.get(token(1), 0), undefined);
+    assert.equal(cache.get(token(2), 0), undefined);
+    assert.ok(cache.get(token(3), 0) && cache.get(token(4, 250), 0));
+    assert.equal(cache.sizeInBytes, cost(100) + cost(250));
+  });
+
+  it('does not keep a token larger than maxBytes, nor anything when maxEntries is 0', () => {
+    const small = new VerifiedTokenCache<{ jti: string }>({ maxEntries: 10, maxBytes: cost(100) });
+    small.set(token(1), { jti: '1' }, 100);
+    small.set(token(2, 101), { jti: '2' }, 100);
+    assert.equal(small.size, 1);
+    assert.ok(small.get(token(1), 0), 'the entry already there stays');
+    const off = new VerifiedTokenCache<{ jti: string }>(0);
+    off.set(token(1), { jti: '1' }, 100);
+    assert.equal(off.size, 0);
+  });
+
+  it('counts a token set twice once', () => {
+    const cache = new VerifiedTokenCache<{ jti: string }>({ maxEntries: 10, maxBytes: cost(100) * 2 });
+    cache.set(token(1), { jti: '1' }, 100);
+    cache.set(token(1), { jti: '1' }, 100);
+    cache.set(token(2), { jti: '2' }, 100);
+    assert.equal(cache.size, 2);
+    assert.equal(cache.sizeInBytes, cost(100) * 2);
+  });
+
   it('answers only for the very token verified, not for one that ends the same', () => {
+    const tail = 's'.repeat(80);
     const cache = new VerifiedTokenCache<{ jti: string }>(10);
     cache.set(`aaa.bbb.${tail}`, { jti: 'one' }, 100);
     assert.deepEqual(cache.get(`aaa.bbb.${tail}`, 50), { jti: 'one' });
     assert.equal(cache.get(`aaa.ccc.${tail}`, 50), undefined);
-    assert.equal(cache.get('short', 50), undefined);
+    cache.set(`aaa.ccc.${tail}`, { jti: 'two' }, 100);
+    assert.equal(cache.get(`aaa.bbb.${tail}`, 50), undefined, 'the newer token took the slot');
+    assert.equal(cache.size, 1);
   });
 
-  it('forgets a token at its expiry and by jti', () => {
-    const cache = new VerifiedTokenCache<{ jti: string }>(10);
-    cache.set(`a.b.${tail}1`, { jti: 'one' }, 100);
-    cache.set(`a.b.${tail}2`, { jti: 'two' }, 100);
-    cache.set('x.y.z', { jti: 'three' }, 100);
-    assert.equal(cache.get(`a.b.${tail}1`, 100), undefined, 'expired at exp');
-    cache.evictJti('two');
-    assert.equal(cache.get(`a.b.${tail}2`, 50), undefined);
-    assert.deepEqual(cache.get('x.y.z', 50), { jti: 'three' });
-  });
-
-  it('stays within its size, dropping the oldest entry first', () => {
-    const cache = new VerifiedTokenCache<{ jti: string }>(2);
-    for (const n of [1, 2, 3]) cache.set(`t.${n}.${tail}${n}`, { jti: String(n) }, 100);
-    assert.equal(cache.size, 2);
-    assert.equal(cache.get(`t.1.${tail}1`, 50), undefined);
-    assert.deepEqual(cache.get(`t.3.${tail}3`, 50), { jti: '3' });
+  it('evicts by jti and clears, giving the bytes back', () => {
+    const cache = new VerifiedTokenCache<{ jti: string }>({ maxEntries: 10, maxBytes: 1 << 20 });
+    cache.set(token(1), { jti: 'a' }, 100);
+    cache.set(token(2), { jti: 'b' }, 100);
+    cache.evictJti('a');
+    assert.equal(cache.get(token(1), 0), undefined);
+    assert.equal(cache.sizeInBytes, cost(100));
+    cache.clear();
+    assert.equal(cache.size, 0);
+    assert.equal(cache.sizeInBytes, 0);
   });
 });

@@ -7,6 +7,9 @@ import { SqlStore } from '../sql-store.js';
 import { withStatementCache } from './statement-cache.js';
 import { CachedUserStore } from './user-cache.js';
 
+/** SQLite's default page cache size (KiB), not better-sqlite3's. */
+const PAGE_CACHE_KIB = 2000;
+
 /** Opens (creating when absent) the embedded SQLite store: WAL, foreign keys, a busy timeout. */
 export function openSqliteStore(file: string): SqlStore {
   if (file !== ':memory:') {
@@ -19,6 +22,11 @@ export function openSqliteStore(file: string): SqlStore {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma('synchronous = NORMAL');
+  // better-sqlite3 builds SQLite with a 16 MB page cache (SQLITE_DEFAULT_CACHE_SIZE=-16000),
+  // which fills as refresh tokens and audit rows accumulate and is never given back. SQLite's
+  // own default of 2 MB holds the pages every statement walks (b-tree interior pages, the
+  // tails written to); other pages are a read from the OS page cache away.
+  sqlite.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const dataVersion = sqlite.prepare<[], { data_version: number }>('pragma data_version');
   return new SqlStore('sqlite', db, isSqliteUniqueViolation, (users) => new CachedUserStore(users, { dataVersion: () => dataVersion.get()?.data_version ?? 0 }));
