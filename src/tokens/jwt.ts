@@ -2,8 +2,9 @@ import { createHmac, sign as cryptoSign, timingSafeEqual, verify as cryptoVerify
 import type { JwtAlgorithm } from '../config.js';
 
 /**
- * Compact JWS (RFC 7515) sign and verify on node:crypto KeyObjects, synchronous: the hot
- * path of every protected request. Deliberately narrow: an explicit list of algorithms, no
+ * Compact JWS (RFC 7515) sign and verify on node:crypto KeyObjects, synchronous (or, for a
+ * server verifying tokens it has not seen, with the signature check on the thread pool): the
+ * hot path of every protected request. Deliberately narrow: an explicit list of algorithms, no
  * embedded keys (jwk/jku/x5u/x5c are never read), no `crit` extensions, no unencoded payloads.
  */
 
