@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import { Unavailable } from '../../src/errors.js';
 import { HashQueue } from '../../src/passwords/hash-queue.js';
@@ -49,5 +50,28 @@ describe('hash queue', () => {
     const queue = new HashQueue({ concurrency: 1, maxWaiting: 0 });
     await assert.rejects(queue.run(() => Promise.reject(new Error('boom'))), /boom/);
     assert.equal(await queue.run(() => Promise.resolve(1)), 1);
+  });
+
+  it('runs one more hash than the cores by default, leaving a thread-pool thread free', async () => {
+    const saved = process.env['UV_THREADPOOL_SIZE'];
+    const runningAtOnce = async (): Promise<number> => {
+      const queue = new HashQueue();
+      const g = gate();
+      const all = Array.from({ length: 100 }, () => queue.run(() => g.promise));
+      await new Promise((r) => setImmediate(r));
+      const running = queue.depth.running;
+      g.open();
+      await Promise.all(all);
+      return running;
+    };
+    try {
+      process.env['UV_THREADPOOL_SIZE'] = '64';
+      assert.equal(await runningAtOnce(), availableParallelism() + 1);
+      process.env['UV_THREADPOOL_SIZE'] = '2';
+      assert.equal(await runningAtOnce(), 1);
+    } finally {
+      if (saved === undefined) delete process.env['UV_THREADPOOL_SIZE'];
+      else process.env['UV_THREADPOOL_SIZE'] = saved;
+    }
   });
 });
