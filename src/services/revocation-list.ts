@@ -50,10 +50,17 @@ export class RevocationList {
     this.listeners.push(listener);
   }
 
-  /** Whether the token is revoked; reads the store first only when the list is stale. */
-  async isRevoked(jti: string): Promise<boolean> {
+  /**
+   * Whether the token is revoked; reads the store first only when the list is stale, so
+   * the answer is a promise only then (every request asks: no promise when none is needed).
+   */
+  isRevoked(jti: string): boolean | Promise<boolean> {
     const now = this.clock.now();
-    if (now - this.lastSuccess > this.maxAgeMs) await this.catchUp(now);
+    if (now - this.lastSuccess > this.maxAgeMs) return this.catchUp(now).then(() => this.listed(jti, now));
+    return this.listed(jti, now);
+  }
+
+  private listed(jti: string, now: number): boolean {
     const expiresAt = this.revoked.get(jti);
     return expiresAt !== undefined && expiresAt > now;
   }

@@ -1,4 +1,4 @@
-import type { FastifyReply, FastifyRequest, onRequestAsyncHookHandler } from 'fastify';
+import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
 import type { Actor } from '../../services/audit.js';
 import type { BearerAuthenticator, Principal } from '../../services/bearer.js';
 
@@ -13,9 +13,13 @@ declare module 'fastify' {
  * `scopes`. It runs before the body is read, so a caller without a token learns nothing
  * from validation and costs no parsing.
  */
-export function requireScopes(bearer: BearerAuthenticator, ...scopes: string[]): onRequestAsyncHookHandler {
-  return async function guard(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
-    request.principal = await bearer.authenticate(request.headers.authorization, scopes);
+export function requireScopes(bearer: BearerAuthenticator, ...scopes: string[]): onRequestHookHandler {
+  // Callback style: Fastify then waits on the one promise authenticate returns, not on a second.
+  return function guard(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    bearer.authenticate(request.headers.authorization, scopes).then((principal) => {
+      request.principal = principal;
+      done();
+    }, done);
   };
 }
 
