@@ -67,6 +67,21 @@ describe('HTTP hardening', () => {
     assert.equal(refused.headers.get('access-control-allow-origin'), null);
   });
 
+  it('cuts off a client that connects and sends nothing', async () => {
+    const started = Date.now();
+    const closedAfter = await new Promise<number>((resolve, reject) => {
+      const socket = connect(server.port, '127.0.0.1');
+      socket.on('data', () => undefined);
+      socket.on('close', () => resolve(Date.now() - started));
+      socket.on('error', reject);
+      setTimeout(() => {
+        socket.destroy();
+        reject(new Error('the server kept an idle connection open for 15 s'));
+      }, 15_000).unref();
+    });
+    assert.ok(closedAfter < 10_000, `closed after ${closedAfter} ms`);
+  });
+
   it('cuts off a client that sends its headers too slowly (slowloris)', async () => {
     const started = Date.now();
     const closedAfter = await new Promise<number>((resolve, reject) => {
