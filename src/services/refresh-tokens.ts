@@ -38,8 +38,7 @@ export class RefreshTokens {
     private readonly revocations: RevocationList,
   ) {}
 
-  /** Starts a family for a login; returns its first token. */
-  /** Starts a family for a login; `event`, when given, is written in the same transaction. */
+  /** Starts a family for a login and returns its first token; `event`, when given, is written in the same transaction. */
   async start(user: UserRecord, clientId: string, scopes: readonly string[], access: AccessTokenClaims, event?: AuditEvent): Promise<string> {
     const now = this.clock.now();
     const { token, hash } = newRefreshToken();

@@ -85,31 +85,28 @@ function expectedSignatureLength(key: JwsKey): number | undefined {
   }
 }
 
+/** crypto.verify's digest and key arguments for an asymmetric key. */
+function publicKeyArgs(key: JwsKey): [digest: string | null, key: KeyObject | { key: KeyObject; dsaEncoding: 'ieee-p1363' }] {
+  if (key.alg === 'ES256') return ['sha256', { key: key.key, dsaEncoding: 'ieee-p1363' }];
+  return [key.alg === 'EdDSA' ? null : 'sha256', key.key];
+}
+
 function verifySignature(input: Buffer, sig: Buffer, key: JwsKey): boolean {
   const expected = expectedSignatureLength(key);
   if (expected !== undefined && sig.length !== expected) return false;
-  switch (key.alg) {
-    case 'ES256':
-      return cryptoVerify('sha256', input, { key: key.key, dsaEncoding: 'ieee-p1363' }, sig);
-    case 'EdDSA':
-      return cryptoVerify(null, input, key.key, sig);
-    case 'RS256':
-      return cryptoVerify('sha256', input, key.key, sig);
-    case 'HS256':
-      return timingSafeEqual(createHmac('sha256', key.key).update(input).digest(), sig);
-  }
+  if (key.alg === 'HS256') return timingSafeEqual(createHmac('sha256', key.key).update(input).digest(), sig);
+  const [digest, verifyKey] = publicKeyArgs(key);
+  return cryptoVerify(digest, input, verifyKey, sig);
 }
 
 /** verifySignature on the thread pool; HMAC stays inline (a few µs, less than the hop). */
 function verifySignatureAsync(input: Buffer, sig: Buffer, key: JwsKey): Promise<boolean> {
   const expected = expectedSignatureLength(key);
-  if (expected !== undefined && sig.length !== expected) return Promise.resolve(false);
-  if (key.alg === 'HS256') return Promise.resolve(verifySignature(input, sig, key));
-  const algorithm = key.alg === 'EdDSA' ? null : 'sha256';
-  const verifyKey = key.alg === 'ES256' ? { key: key.key, dsaEncoding: 'ieee-p1363' as const } : key.key;
+  if (key.alg === 'HS256' || (expected !== undefined && sig.length !== expected)) return Promise.resolve(verifySignature(input, sig, key));
+  const [digest, verifyKey] = publicKeyArgs(key);
   return new Promise((resolve) => {
     // An OpenSSL error (a malformed signature it cannot parse) is a failed verification.
-    cryptoVerify(algorithm, input, verifyKey, sig, (error, valid) => resolve(error === null && valid));
+    cryptoVerify(digest, input, verifyKey, sig, (error, valid) => resolve(error === null && valid));
   });
 }
 
