@@ -1,8 +1,15 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
-/** Client ids are random, so they reveal nothing and never collide with a name. */
+/**
+ * Client ids are random, so they reveal nothing and never collide with a name. They never
+ * start with "-" or "_": an id starting with "-" would read as an option on a command line
+ * (`gatehouse client delete -q…`).
+ */
 export function newClientId(): string {
-  return randomBytes(18).toString('base64url');
+  for (;;) {
+    const id = randomBytes(18).toString('base64url');
+    if (/^[A-Za-z0-9]/.test(id)) return id;
+  }
 }
 
 /** A confidential client's secret: 256 random bits, shown once; only its SHA-256 is stored. */
