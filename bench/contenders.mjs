@@ -109,8 +109,8 @@ export function defineContenders(ctx) {
       label: 'Gatehouse (node bin/gatehouse.js serve)',
       precheck: () => {
         if (!existsSync(gatehouseBin)) return `no ${gatehouseBin}`;
-        if (!process.env.BENCH_GATEHOUSE_BIN && !existsSync(path.join(ctx.root, 'dist', 'cli', 'main.js'))) {
-          return 'dist/cli/main.js is missing (not built yet: npm run build)';
+        if (!process.env.BENCH_GATEHOUSE_BIN && !existsSync(path.join(ctx.root, 'dist', 'bundle', 'main.js'))) {
+          return 'dist/bundle/main.js is missing (not built yet: npm run build)';
         }
         return null;
       },

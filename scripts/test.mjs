@@ -1,12 +1,12 @@
 // Runs the whole suite with node's built-in runner: builds first (end-to-end tests start
-// the real CLI from dist/), then every test/**/*.test.ts through tsx.
+// the real CLI from its bundle in dist/), then every test/**/*.test.ts through tsx.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
-const build = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+const build = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], {
   cwd: root,
   stdio: 'inherit',
 });

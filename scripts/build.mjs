@@ -1,0 +1,46 @@
+// `npm run build`: tsc compiles src/ to dist/ (the library entry points and their types), then
+// esbuild bundles the CLI from that output into dist/bundle/, which bin/gatehouse.js runs.
+//
+// Why a bundle: typebox and kysely ship as several hundred small ES modules each, and node
+// loads ES modules one file at a time; with our own ~250 modules that was over half of the
+// server's start-up. Bundled, the CLI is a handful of files. Packages with native addons or
+// files of their own (better-sqlite3, argon2, bcrypt, swagger-ui's assets) and the CommonJS
+// ones (Fastify and its plugins, pino, pg, ioredis) stay in node_modules, loaded as usual.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { build } from 'esbuild';
+
+const root = path.resolve(import.meta.dirname, '..');
+const BUNDLED = new Set(['typebox', 'kysely']);
+
+const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
+  cwd: root,
+  stdio: 'inherit',
+});
+if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+
+const { dependencies } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+const external = Object.keys(dependencies)
+  .filter((name) => !BUNDLED.has(name))
+  .flatMap((name) => [name, `${name}/*`]);
+
+const outdir = path.join(root, 'dist', 'bundle');
+rmSync(outdir, { recursive: true, force: true });
+try {
+  await build({
+    entryPoints: { main: path.join(root, 'dist', 'cli', 'main.js') },
+    outdir,
+    bundle: true,
+    // Each command keeps its own chunk, so `gatehouse user add` still loads no HTTP server.
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    external,
+    sourcemap: true,
+    logLevel: 'warning',
+  });
+} catch {
+  process.exit(1); // esbuild has printed the errors
+}
