@@ -10,6 +10,7 @@ import { adminAuditRoutes } from './routes/admin/audit.js';
 import { adminClientRoutes } from './routes/admin/clients.js';
 import { adminUserRoutes } from './routes/admin/users.js';
 import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { lazyCompilers } from './lazy-schemas.js';
 import { lazyRequestLogger } from './request-logger.js';
 import { healthRoutes } from './routes/health.js';
 import { introspectRoutes } from './routes/introspect.js';
@@ -47,6 +48,7 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
     // compiling that meta-schema, tens of milliseconds of every start; compiling a schema still
     // refuses an unknown keyword, an unknown type or a keyword value of the wrong type.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false, validateSchema: false } },
+    schemaController: { compilersFactory: lazyCompilers() },
   });
   server.decorateRequest('principal', null);
   // First: it counts the answers of every route added after it.

@@ -1,5 +1,4 @@
 import { createHash, createHmac } from 'node:crypto';
-import bcrypt from 'bcrypt';
 import type { HashScheme } from './scheme.js';
 
 /**
@@ -48,7 +47,12 @@ function costOk(cost: number): boolean {
   return cost >= BCRYPT_MIN_COST && cost <= BCRYPT_MAX_COST;
 }
 
+// Loaded on the first bcrypt check: only servers that imported bcrypt hashes need it, and
+// only until those users have logged in once.
+let bcryptModule: Promise<typeof import('bcrypt')> | undefined;
+
 async function runBcrypt(key: Buffer, bcryptHash: string): Promise<boolean> {
+  const bcrypt = await (bcryptModule ??= import('bcrypt'));
   try {
     // bcrypt's async compare is a napi AsyncWorker: it runs on the libuv thread pool.
     // It knows $2a$/$2b$ only; $2y$ is the same algorithm under PHP's name.

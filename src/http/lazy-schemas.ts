@@ -1,0 +1,64 @@
+import { createRequire } from 'node:module';
+import type ValidatorSelector from '@fastify/ajv-compiler';
+import type SerializerSelector from '@fastify/fast-json-stringify-compiler';
+import type { FastifyServerOptions } from 'fastify';
+
+type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
+type Validate = ((data: unknown) => unknown) & { errors?: unknown };
+type Serialize = (data: unknown) => string;
+
+// Synchronous loading on first use: a route's first request cannot wait for an import().
+const require = createRequire(import.meta.url);
+
+/** Calls `make` once, on the first call of the function it returns. */
+function once<T>(make: () => T): () => T {
+  let value: T | undefined;
+  let made = false;
+  return () => {
+    if (!made) {
+      value = make();
+      made = true;
+    }
+    return value as T;
+  };
+}
+
+/**
+ * Fastify's own schema compilers (ajv for requests, fast-json-stringify for answers), made
+ * lazy: a route's validator or serializer is compiled the first time a request needs it,
+ * and the compilers themselves are loaded then.
+ *
+ * Why: loading ajv and compiling every schema of every route (each GET twice, for HEAD;
+ * each error status of each route) was the largest part of start-up after loading modules,
+ * and most of it is for answers a running server rarely or never gives. The first request
+ * that needs a schema pays its compile, about a millisecond, once; the first one that needs
+ * ajv also pays loading it. The test suite sends every route its answers, so a schema that
+ * does not compile still fails there.
+ */
+export function lazyCompilers(): CompilersFactory {
+  const validatorSelector = once(() => (require('@fastify/ajv-compiler') as typeof ValidatorSelector)());
+  const serializerSelector = once(() => (require('@fastify/fast-json-stringify-compiler') as typeof SerializerSelector)());
+  return {
+    buildValidator(externalSchemas, options) {
+      const compiler = once(() => validatorSelector()(externalSchemas as never, options as never));
+      return (route: Parameters<ReturnType<ReturnType<typeof ValidatorSelector>>>[0]) => {
+        const validator = once(() => compiler()(route) as unknown as Validate);
+        const lazy: Validate = (data) => {
+          const validate = validator();
+          const valid = validate(data);
+          // Fastify reads a failed check's errors from the function it called.
+          lazy.errors = validate.errors;
+          return valid;
+        };
+        return lazy;
+      };
+    },
+    buildSerializer(externalSchemas, options) {
+      const compiler = once(() => serializerSelector()(externalSchemas, options as never));
+      return (route: Parameters<ReturnType<ReturnType<typeof SerializerSelector>>>[0]) => {
+        const serializer = once((): Serialize => compiler()(route));
+        return (data: unknown) => serializer()(data);
+      };
+    },
+  } as CompilersFactory;
+}
