@@ -1,5 +1,4 @@
 import { ConfigError, GatehouseError, UsageError } from '../errors.js';
-import { keepYoungGenerationSmall } from './young-generation.js';
 
 const USAGE = `usage: gatehouse <command>
 
@@ -16,10 +15,7 @@ type Command = (args: readonly string[]) => Promise<void>;
 // Each command loads only its own modules: `serve` starts without the other commands', and
 // `user`, `client`, `keys` and `migrate` run without loading the HTTP server.
 const commands: Record<string, () => Promise<Command>> = {
-  serve: async () => {
-    keepYoungGenerationSmall();
-    return (await import('./serve.js')).serveCommand;
-  },
+  serve: async () => (await import('./serve.js')).serveCommand,
   migrate: async () => (await import('./migrate.js')).migrateCommand,
   user: async () => (await import('./user.js')).userCommand,
   client: async () => (await import('./client.js')).clientCommand,

@@ -4,6 +4,7 @@ import { openLoginLimiter } from '../limits/open.js';
 import { Keyring } from '../services/keys.js';
 import { parse } from './args.js';
 import { openRuntime } from './runtime.js';
+import { keepYoungGenerationSmall } from './young-generation.js';
 
 const HOUSEKEEPING_INTERVAL_MS = 60 * 60_000;
 
@@ -44,6 +45,7 @@ export async function serveCommand(args: readonly string[]): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 
   await server.listen({ host: config.host, port: config.port });
+  keepYoungGenerationSmall();
   // The dummy hash for unknown-user logins is made now, so that the first such login costs what
   // later ones do, but after listen: it is tens of milliseconds of argon2 that start-up need not
   // wait for. A login that comes sooner waits for the same hash (the hasher makes it once).
