@@ -1,11 +1,11 @@
 import { createRequire } from 'node:module';
-import type ValidatorSelector from '@fastify/ajv-compiler';
-import type SerializerSelector from '@fastify/fast-json-stringify-compiler';
-import type { FastifyServerOptions } from 'fastify';
+import type { ValidatorFactory } from '@fastify/ajv-compiler';
+import type { SerializerFactory } from '@fastify/fast-json-stringify-compiler';
 
-type CompilersFactory = NonNullable<NonNullable<FastifyServerOptions['schemaController']>['compilersFactory']>;
-type Validate = ((data: unknown) => unknown) & { errors?: unknown };
-type Serialize = (data: unknown) => string;
+type AjvCompiler = typeof import('@fastify/ajv-compiler');
+type FastJsonStringifyCompiler = typeof import('@fastify/fast-json-stringify-compiler');
+type Validate = ReturnType<ReturnType<ValidatorFactory>>;
+type Serialize = ReturnType<ReturnType<SerializerFactory>>;
 
 // Synchronous loading on first use: a route's first request cannot wait for an import().
 const require = createRequire(import.meta.url);
@@ -35,30 +35,30 @@ function once<T>(make: () => T): () => T {
  * ajv also pays loading it. The test suite sends every route its answers, so a schema that
  * does not compile still fails there.
  */
-export function lazyCompilers(): CompilersFactory {
-  const validatorSelector = once(() => (require('@fastify/ajv-compiler') as typeof ValidatorSelector)());
-  const serializerSelector = once(() => (require('@fastify/fast-json-stringify-compiler') as typeof SerializerSelector)());
+export function lazyCompilers(): { buildValidator: ValidatorFactory; buildSerializer: SerializerFactory } {
+  const validatorFactory = once(() => (require('@fastify/ajv-compiler') as AjvCompiler)());
+  const serializerFactory = once(() => (require('@fastify/fast-json-stringify-compiler') as FastJsonStringifyCompiler)());
   return {
     buildValidator(externalSchemas, options) {
-      const compiler = once(() => validatorSelector()(externalSchemas as never, options as never));
-      return (route: Parameters<ReturnType<ReturnType<typeof ValidatorSelector>>>[0]) => {
-        const validator = once(() => compiler()(route) as unknown as Validate);
-        const lazy: Validate = (data) => {
+      const compiler = once(() => validatorFactory()(externalSchemas, options));
+      return (route) => {
+        const validator = once(() => compiler()(route));
+        const lazy = ((data: unknown) => {
           const validate = validator();
           const valid = validate(data);
           // Fastify reads a failed check's errors from the function it called.
           lazy.errors = validate.errors;
           return valid;
-        };
+        }) as Validate;
         return lazy;
       };
     },
     buildSerializer(externalSchemas, options) {
-      const compiler = once(() => serializerSelector()(externalSchemas, options as never));
-      return (route: Parameters<ReturnType<ReturnType<typeof SerializerSelector>>>[0]) => {
+      const compiler = once(() => serializerFactory()(externalSchemas, options));
+      return (route) => {
         const serializer = once((): Serialize => compiler()(route));
-        return (data: unknown) => serializer()(data);
+        return (data) => serializer()(data);
       };
     },
-  } as CompilersFactory;
+  };
 }
