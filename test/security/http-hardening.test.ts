@@ -67,35 +67,30 @@ describe('HTTP hardening', () => {
     assert.equal(refused.headers.get('access-control-allow-origin'), null);
   });
 
-  it('cuts off a client that connects and sends nothing', async () => {
+  /** Connects, sends `opening` (if any) and nothing more; resolves how long the server took to close. */
+  function msUntilClosed(opening: string | undefined, what: string): Promise<number> {
     const started = Date.now();
-    const closedAfter = await new Promise<number>((resolve, reject) => {
-      const socket = connect(server.port, '127.0.0.1');
-      socket.on('data', () => undefined);
-      socket.on('close', () => resolve(Date.now() - started));
-      socket.on('error', reject);
-      setTimeout(() => {
-        socket.destroy();
-        reject(new Error('the server kept an idle connection open for 15 s'));
-      }, 15_000).unref();
-    });
-    assert.ok(closedAfter < 10_000, `closed after ${closedAfter} ms`);
-  });
-
-  it('cuts off a client that sends its headers too slowly (slowloris)', async () => {
-    const started = Date.now();
-    const closedAfter = await new Promise<number>((resolve, reject) => {
+    return new Promise<number>((resolve, reject) => {
       const socket = connect(server.port, '127.0.0.1', () => {
-        socket.write('POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ');
+        if (opening !== undefined) socket.write(opening);
       });
       socket.on('data', () => undefined);
       socket.on('close', () => resolve(Date.now() - started));
       socket.on('error', reject);
       setTimeout(() => {
         socket.destroy();
-        reject(new Error('the server kept a stalled request open for 15 s'));
+        reject(new Error(`the server kept ${what} open for 15 s`));
       }, 15_000).unref();
     });
+  }
+
+  it('cuts off a client that connects and sends nothing', async () => {
+    const closedAfter = await msUntilClosed(undefined, 'an idle connection');
+    assert.ok(closedAfter < 10_000, `closed after ${closedAfter} ms`);
+  });
+
+  it('cuts off a client that sends its headers too slowly (slowloris)', async () => {
+    const closedAfter = await msUntilClosed('POST /token HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ', 'a stalled request');
     assert.ok(closedAfter < 10_000, `closed after ${closedAfter} ms`);
   });
 
