@@ -10,7 +10,7 @@ import { es256VerifyMicros, argon2idCeiling, bcryptCeiling, gatehouseArgon2Param
 import { defineContenders, startContender } from './contenders.mjs';
 import { LoadGenerator } from './load.mjs';
 import { formatTable, runMiddlewareBench } from './middleware.mjs';
-import { installCleanup, stop, stopAll, memoryOf } from './processes.mjs';
+import { installCleanup, stop, stopAll, memoryOf, waitForQuiet } from './processes.mjs';
 import { SCENARIOS, coldStart } from './scenarios.mjs';
 import { runScenario, disturbed } from './rounds.mjs';
 import { median, evaluateGoals, renderTables, writeJson } from './report.mjs';
@@ -38,6 +38,7 @@ function readConfig(env) {
     spareChains: 5,
     minLoginSeconds: 3, // a bcrypt-12 login takes ~250 ms of a core: shorter rounds may see none
     coldMin: 2000,
+    coldWarmup: 3000, // never-seen tokens spent warming the cold path before its rounds
     only: env.BENCH_CONTENDERS ? env.BENCH_CONTENDERS.split(',').map((s) => s.trim()) : null,
     // The resource-server case (bench/middleware.mjs): BENCH_MIDDLEWARE=0 leaves it out.
     middleware: env.BENCH_MIDDLEWARE !== '0',
@@ -115,6 +116,9 @@ async function main() {
     load = new LoadGenerator();
     for (const scenario of SCENARIOS) await runScenario(scenario, entries, load, cfg, figures, rawRounds, log);
 
+    // After the run means after the work sent has been answered: the storm ends with logins
+    // still hashing (argon2id holds 19 MiB each while it runs), which are not the footprint.
+    if (cfg.quietWait > 0) await waitForQuiet(cfg.quietWait * 1000);
     figures.memory = Object.fromEntries(entries.map((e) => [e.contender.id, memoryOf(e.pid)]));
     await Promise.all(entries.map((e) => stop(e.child)));
 

@@ -46,21 +46,25 @@ export const SCENARIOS = [
     id: 'cold',
     title: (cfg) => `GET /users/me, every request a never-seen token (each sent once), ${cfg.connections} connections`,
     takesPart: (c) => Boolean(c.coldTokens),
-    warmup: false, // a warm-up would spend tokens; the server is warm from 'me' already
+    // Warmed up like every other path, with cfg.coldWarmup never-seen tokens that are then
+    // spent: 'me' does not warm this path, since after its first 200 tokens Gatehouse answers
+    // it from the verified-token cache, and a cold path still being compiled measures the JIT.
     async specs(entry, cfg, seconds, round) {
       // Sized to last about `seconds` at the warm rate. Gatehouse's pool is what the refresh
       // rounds were issued, topped up by more refresh grants only when it is below
       // cfg.coldMin per round left (once); a round then runs shorter than `seconds`.
-      const wanted = Math.max(cfg.connections * 20, Math.ceil((entry.meRps ?? 2000) * seconds));
+      const warmUp = round === 0;
+      const wanted = warmUp ? cfg.coldWarmup : Math.max(cfg.connections * 20, Math.ceil((entry.meRps ?? 2000) * seconds));
       let tokens;
       if (entry.coldStash) {
-        const roundsLeft = cfg.rounds - round + 1;
-        const floor = Math.min(wanted, cfg.coldMin) * roundsLeft;
+        const roundsLeft = cfg.rounds - Math.max(round, 1) + 1;
+        const floor = warmUp ? wanted + cfg.coldMin * roundsLeft : Math.min(wanted, cfg.coldMin) * roundsLeft;
         if (entry.coldStash.length < floor && !entry.coldToppedUp) {
           entry.coldToppedUp = true; // once: with logins only (no refresh grants) a top-up is slow
           entry.coldStash.push(...(await entry.contender.coldTokens(entry, floor - entry.coldStash.length)));
         }
-        tokens = entry.coldStash.splice(0, Math.min(wanted, Math.floor(entry.coldStash.length / roundsLeft)));
+        const share = warmUp ? wanted : Math.floor(entry.coldStash.length / roundsLeft);
+        tokens = entry.coldStash.splice(0, Math.min(wanted, share));
       } else tokens = await entry.contender.coldTokens(entry, wanted);
       if (new Set(tokens).size !== tokens.length) throw new Error('the cold pool has repeated tokens');
       return [
