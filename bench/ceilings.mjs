@@ -1,6 +1,9 @@
 // In-process ceilings the servers are held against, measured in the bench process before any
 // server starts (idle machine): ES256 verification (node:crypto, P-256, ieee-p1363 signatures)
 // and the password hashes behind each login (argon2id for Gatehouse, bcrypt cost 12 for the peers).
+// Gatehouse's two are measured again before each of its cold and login rounds (run.mjs): on a
+// shared machine the speed of a core drifts over minutes, and a ratio is only as good as the
+// pairing of its two figures. combineSamples takes their median.
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import os from 'node:os';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
@@ -90,4 +93,26 @@ export function gatehouseArgon2Params(env = process.env) {
     timeCost: Number(env.GATEHOUSE_ARGON2_TIME ?? 2),
     parallelism: Number(env.GATEHOUSE_ARGON2_PARALLELISM ?? 1),
   };
+}
+
+const middle = (values) => {
+  const v = [...values].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+};
+
+/**
+ * Several measurements of one ceiling → one: the median of each figure, the busiest `otherCpu`
+ * (so a disturbed sample is reported), and the samples themselves.
+ */
+export function combineSamples(samples) {
+  const [first] = samples;
+  const combined = { ...first, samples };
+  for (const [name, value] of Object.entries(first)) {
+    if (typeof value === 'number') combined[name] = middle(samples.map((s) => s[name]));
+  }
+  combined.otherCpu = Math.max(...samples.map((s) => s.otherCpu ?? 0));
+  if ('micros' in first) combined.ceilingRps = 1e6 / combined.micros;
+  if ('msPerVerify' in first) combined.ceilingRps = (first.cores * 1000) / combined.msPerVerify;
+  return combined;
 }

@@ -36,7 +36,8 @@ const brief = (r) =>
   `${r.chainBreaks ? `, ${r.chainBreaks} chain breaks` : ''}` +
   ` [cores: server ${r.serverCpu?.toFixed(2)}, loadgen ${r.loadgenCpu?.toFixed(2)}${r.otherCpu > 0.15 ? `, OTHER ${r.otherCpu.toFixed(2)}` : ''}]`;
 
-export async function runScenario(scenario, entries, load, cfg, figures, rawRounds, log) {
+/** `beforeRound(scenarioId, entry)`, when given, runs before each measured round, after the quiet wait. */
+export async function runScenario(scenario, entries, load, cfg, figures, rawRounds, log, beforeRound) {
   const entrants = entries.filter((e) => scenario.takesPart(e.contender));
   if (entrants.length === 0) return;
   log(`\n[${scenario.id}] ${scenario.title(cfg)}`);
@@ -65,6 +66,7 @@ export async function runScenario(scenario, entries, load, cfg, figures, rawRoun
       try {
         const quiet = cfg.quietWait > 0 ? await waitForQuiet(cfg.quietWait * 1000) : null;
         if (quiet && quiet.busyCores >= 0.25) log(`  (machine still busy: ${quiet.busyCores.toFixed(2)} cores used by other work after ${cfg.quietWait} s)`);
+        await beforeRound?.(scenario.id, entry);
         const results = await attempt(entry, cfg.duration, round);
         for (const r of results) r.busyBefore = quiet?.busyCores ?? null;
         rounds[id].push(results);
