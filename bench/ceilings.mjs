@@ -6,6 +6,7 @@
 // pairing of its two figures. combineSamples takes their median.
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import bcrypt from 'bcrypt';
 
@@ -84,6 +85,39 @@ export async function bcryptCeiling() {
     if (!(await bcrypt.compare('secret', hashed))) throw new Error('bcrypt compare failed');
   }, { min: 4, seconds: 1 });
   return { cost: 12, msPerVerify: seconds * 1000, cores, ceilingRps: cores / seconds };
+}
+
+/**
+ * µs for one thread to wake another and be woken back by it (Atomics.wait/notify: a futex each
+ * way), for reference: a never-seen token takes that hop to the thread pool and back. On bare
+ * metal a few µs; on a virtual machine whose idle cores halt, tens.
+ */
+export async function wakeRoundTripMicros(trips = 5000) {
+  const flags = new Int32Array(new SharedArrayBuffer(8));
+  const worker = new Worker(
+    `const { workerData } = require('node:worker_threads');
+     const { flags, trips } = workerData;
+     for (let i = 0; i < trips; i++) {
+       Atomics.wait(flags, 0, 0);
+       Atomics.store(flags, 0, 0);
+       Atomics.store(flags, 1, 1);
+       Atomics.notify(flags, 1);
+     }`,
+    { eval: true, workerData: { flags, trips: trips + 100 } },
+  );
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const trip = () => {
+    Atomics.store(flags, 0, 1);
+    Atomics.notify(flags, 0);
+    Atomics.wait(flags, 1, 0);
+    Atomics.store(flags, 1, 0);
+  };
+  for (let i = 0; i < 100; i++) trip();
+  const t0 = performance.now();
+  for (let i = 0; i < trips; i++) trip();
+  const micros = ((performance.now() - t0) * 1000) / trips;
+  await worker.terminate();
+  return { micros };
 }
 
 /** Gatehouse's argon2 settings: its defaults unless GATEHOUSE_ARGON2_* are set for the bench. */

@@ -106,6 +106,7 @@ export function renderTables(figures, meta) {
   out.push('\n## in-process ceilings (bench process: before any server starts, and ES256/argon2id again before each Gatehouse cold/login round; median)');
   const each = (ceiling, figure, digits) => (ceiling.samples ?? [ceiling]).map((s) => num(figure(s), digits)).join(' ');
   const parallelMs = (s) => (1000 * s.cores) / s.parallelRps;
+  const wake = figures.machine?.wakeRoundTrip;
   out.push(
     table(
       ['what', 'per op', 'ceiling /s', 'other cores', 'samples'],
@@ -120,6 +121,7 @@ export function renderTables(figures, meta) {
         ],
         [`  the same, ${c.argon2id.cores} at once (measured; memory-bound)`, `${num(parallelMs(c.argon2id), 1)} ms`, num(c.argon2id.parallelRps, 1), num(c.argon2id.otherCpu, 2), each(c.argon2id, parallelMs, 1)],
         [`bcrypt cost 12 verify × ${c.bcrypt.cores} cores`, `${num(c.bcrypt.msPerVerify, 1)} ms`, num(c.bcrypt.ceilingRps, 1), num(c.bcrypt.otherCpu, 2), each(c.bcrypt, (s) => s.msPerVerify, 1)],
+        ...(wake ? [['for reference: thread wake round trip (futex each way)', `${num(wake.micros, 1)} µs`, '–', num(wake.otherCpu, 2), num(wake.micros, 1)]] : []),
       ],
     ),
   );

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { es256VerifyMicros, argon2idCeiling, bcryptCeiling, gatehouseArgon2Params, combineSamples } from './ceilings.mjs';
+import { es256VerifyMicros, argon2idCeiling, bcryptCeiling, gatehouseArgon2Params, combineSamples, wakeRoundTripMicros } from './ceilings.mjs';
 import { defineContenders, startContender } from './contenders.mjs';
 import { LoadGenerator } from './load.mjs';
 import { formatTable, runMiddlewareBench } from './middleware.mjs';
@@ -98,9 +98,12 @@ async function main() {
     argon2id: () => disturbed(() => argon2idCeiling(gatehouseArgon2Params()), cfg.quietWait),
   };
   const samples = { es256: [await measureCeiling.es256()], argon2id: [await measureCeiling.argon2id()] };
-  const figures = { ceilings: { bcrypt: await disturbed(() => bcryptCeiling(), cfg.quietWait) } };
+  const figures = {
+    ceilings: { bcrypt: await disturbed(() => bcryptCeiling(), cfg.quietWait) },
+    machine: { wakeRoundTrip: await disturbed(() => wakeRoundTripMicros(), cfg.quietWait) },
+  };
   const [es256, argon2id] = [samples.es256[0], samples.argon2id[0]];
-  log(`  ES256 verify ${es256.micros.toFixed(1)} µs; argon2id verify ${argon2id.msPerVerify.toFixed(1)} ms; bcrypt-12 verify ${figures.ceilings.bcrypt.msPerVerify.toFixed(0)} ms`);
+  log(`  ES256 verify ${es256.micros.toFixed(1)} µs; argon2id verify ${argon2id.msPerVerify.toFixed(1)} ms; bcrypt-12 verify ${figures.ceilings.bcrypt.msPerVerify.toFixed(0)} ms; thread wake round trip ${figures.machine.wakeRoundTrip.micros.toFixed(1)} µs`);
   const ceilingOf = { cold: 'es256', login: 'argon2id' };
   const beforeRound = async (scenarioId, entry) => {
     const name = ceilingOf[scenarioId];
