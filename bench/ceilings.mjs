@@ -9,6 +9,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import bcrypt from 'bcrypt';
+import { median } from './report.mjs';
 
 const cores = os.availableParallelism();
 
@@ -129,12 +130,6 @@ export function gatehouseArgon2Params(env = process.env) {
   };
 }
 
-const middle = (values) => {
-  const v = [...values].sort((a, b) => a - b);
-  const mid = v.length >> 1;
-  return v.length % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-};
-
 /**
  * Several measurements of one ceiling → one: the median of each figure, the busiest `otherCpu`
  * (so a disturbed sample is reported), and the samples themselves.
@@ -143,7 +138,7 @@ export function combineSamples(samples) {
   const [first] = samples;
   const combined = { ...first, samples };
   for (const [name, value] of Object.entries(first)) {
-    if (typeof value === 'number') combined[name] = middle(samples.map((s) => s[name]));
+    if (typeof value === 'number') combined[name] = median(samples.map((s) => s[name]));
   }
   combined.otherCpu = Math.max(...samples.map((s) => s.otherCpu ?? 0));
   if ('micros' in first) combined.ceilingRps = 1e6 / combined.micros;
