@@ -7,6 +7,8 @@ import type { Store } from '../store/store.js';
 
 /** A retired key stays published this long after its last token can have expired (clock skew). */
 const PUBLISH_MARGIN_MS = 60_000;
+/** Fewest milliseconds between looks at the store on behalf of unknown kids: made-up kids must not each cost a query. */
+const UNKNOWN_KID_LOOK_MS = 1_000;
 
 export interface KeyringLog {
   warn(obj: object, msg: string): void;
@@ -26,6 +28,8 @@ export class Keyring {
   private jwksDocument: { keys: JsonWebKey[] } = { keys: [] };
   private fingerprint = '';
   private timer: NodeJS.Timeout | undefined;
+  private lastUnknownKidLook = Number.NEGATIVE_INFINITY;
+  private looking: Promise<void> | undefined;
 
   private constructor(
     private readonly config: Config,
@@ -95,6 +99,31 @@ export class Keyring {
     this.current = keys.find((k) => k.retiredAt === null);
     this.jwksDocument = { keys: keys.flatMap((k) => (k.publicJwk ? [k.publicJwk as JsonWebKey] : [])) };
     this.fingerprint = fingerprint;
+  }
+
+  /**
+   * A token names a kid this instance has not loaded. Another instance may have made a new key
+   * current since this one last looked (a look every GATEHOUSE_KEY_REFRESH_INTERVAL), and its
+   * tokens must not be refused here meanwhile: look now. At most one look at a time and one a
+   * second, whatever the number of such tokens; callers check their token again afterwards.
+   */
+  reloadForUnknownKid(): Promise<void> {
+    if (this.symmetric) return Promise.resolve();
+    if (this.looking) return this.looking;
+    const now = this.clock.now();
+    // Only these looks count: one on the timer says nothing of keys made since.
+    if (now - this.lastUnknownKidLook < UNKNOWN_KID_LOOK_MS) return Promise.resolve();
+    this.lastUnknownKidLook = now;
+    this.looking = this.refresh().then(
+      () => {
+        this.looking = undefined;
+      },
+      (error: unknown) => {
+        this.looking = undefined;
+        throw error;
+      },
+    );
+    return this.looking;
   }
 
   /** Makes a new key current; the previous one is retired but keeps verifying. */

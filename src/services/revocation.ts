@@ -37,7 +37,7 @@ export class TokenRevocation {
   private async revokeAccessToken(token: string, client: Client, ip: string | null): Promise<void> {
     let claims: AccessTokenClaims;
     try {
-      claims = this.codec.verify(token, epochSeconds(this.clock));
+      claims = await this.codec.verifyAsync(token, epochSeconds(this.clock));
     } catch {
       return;
     }

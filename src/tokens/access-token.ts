@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { JwtAlgorithm } from '../config.js';
 import { checkAccessTokenClaims, type AccessTokenClaims, type ClaimRules } from './claims.js';
-import { encodeSegment, signCompact, verifyCompact, verifyCompactAsync, type JwsKey, type VerifyOptions } from './jwt.js';
+import { encodeSegment, JwtError, signCompact, verifyCompactAsync, type JwsKey, type VerifyOptions } from './jwt.js';
 import type { LoadedKey } from './signing-keys.js';
 import { VerifiedTokenCache, type VerifiedTokenCacheLimits } from './verified-cache.js';
 
@@ -10,6 +10,8 @@ export type { AccessTokenClaims } from './claims.js';
 export interface KeySource {
   signingKey(): LoadedKey;
   verifierFor(kid: string): JwsKey | undefined;
+  /** Looks for keys made elsewhere since the last look (rate-limited by the source); see Keyring. */
+  reloadForUnknownKid?(): Promise<void>;
 }
 
 export interface AccessTokenSettings {
@@ -81,21 +83,30 @@ export class AccessTokenCodec {
     return header;
   }
 
-  /** Verifies signature and claims; throws JwtError. `now` is epoch seconds. */
-  verify(token: string, now: number): AccessTokenClaims {
-    const cached = this.cache.get(token, now);
-    if (cached) return cached;
-    return this.remember(token, verifyCompact(token, this.jws).payload, now);
-  }
-
   /**
-   * `verify` for the request path: a cached token is answered at once; a new one has its
-   * signature checked on the thread pool (see verifyCompactAsync), so a burst of new
-   * tokens is verified on every core. Rejects with JwtError.
+   * Verifies signature and claims (`now` in epoch seconds). A cached token is answered at once;
+   * a new one has its signature checked on the thread pool (see verifyCompactAsync), so a burst
+   * of new tokens is verified on every core. A kid this instance does not know may be a key
+   * another instance has just made current: the key source looks for it, and the token is
+   * checked once more. Throws or rejects with JwtError.
    */
   verifyAsync(token: string, now: number): AccessTokenClaims | Promise<AccessTokenClaims> {
     const cached = this.cache.get(token, now);
     if (cached) return cached;
+    try {
+      return this.verifyNew(token, now);
+    } catch (error) {
+      if (!(error instanceof JwtError && error.code === 'ERR_JWKS_NO_MATCHING_KEY') || !this.keys.reloadForUnknownKid) throw error;
+      return this.keys.reloadForUnknownKid().then(
+        () => this.verifyNew(token, now),
+        () => {
+          throw error;
+        },
+      );
+    }
+  }
+
+  private verifyNew(token: string, now: number): Promise<AccessTokenClaims> {
     return verifyCompactAsync(token, this.jws).then(({ payload }) => this.remember(token, payload, now));
   }
 

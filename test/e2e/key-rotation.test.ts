@@ -71,3 +71,64 @@ describe('gatehouse keys rotate against a running server', () => {
     );
   });
 });
+
+describe('two instances sharing a store, one of them slow to look for new keys', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  let quick: RunningServer;
+  let slow: RunningServer;
+  before(async () => {
+    dir = tempDir();
+    // One issuer for both, as behind a load balancer.
+    env = { GATEHOUSE_DATA_DIR: dir, GATEHOUSE_LOG_LEVEL: 'warn', GATEHOUSE_ISSUER: 'http://gatehouse.test' };
+    const added = await runCli(['user', 'add', 'alice', '--password-stdin'], env, 'correct horse battery\n');
+    assert.equal(added.code, 0, added.stderr);
+    quick = await startServer({ ...env, GATEHOUSE_KEY_REFRESH_INTERVAL: '1s' });
+    slow = await startServer({ ...env, GATEHOUSE_KEY_REFRESH_INTERVAL: '1h' });
+  });
+  after(async () => {
+    await Promise.all([quick?.stop(), slow?.stop()]);
+    removeDir(dir);
+  });
+
+  async function tokenFrom(server: RunningServer): Promise<string> {
+    const res = await login(server.url, 'alice', 'correct horse battery');
+    assert.equal(res.status, 200);
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+  const me = (server: RunningServer, token: string) => fetch(`${server.url}/users/me`, { headers: { authorization: `Bearer ${token}` } });
+
+  it('accepts, and revokes, a token signed with a key it has not loaded yet', async () => {
+    const rotated = await runCli(['keys', 'rotate'], env);
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const newKid = rotated.stdout.trim();
+    const deadline = Date.now() + 10_000;
+    let revoked = await tokenFrom(quick);
+    while (kidOf(revoked) !== newKid && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      revoked = await tokenFrom(quick);
+    }
+    assert.equal(kidOf(revoked), newKid, 'the quick instance signs with the new key');
+    const kept = await tokenFrom(quick);
+
+    // The slow instance would not look at the store for an hour; the first it sees of the new
+    // key is a revocation, which must not be taken for an invalid token and ignored.
+    const answer = await fetch(`${slow.url}/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ token: revoked }).toString(),
+    });
+    assert.equal(answer.status, 200);
+    assert.equal((await me(slow, revoked)).status, 401);
+    assert.equal((await me(slow, kept)).status, 200);
+    assert.equal(kidOf(await tokenFrom(slow)), newKid, 'and it signs with the new key from then on');
+
+    const until = Date.now() + 10_000;
+    let status = (await me(quick, revoked)).status;
+    while (status !== 401 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = (await me(quick, revoked)).status;
+    }
+    assert.equal(status, 401, 'the quick instance learns the revocation at its next look');
+  });
+});
