@@ -3,6 +3,13 @@ import { after, before, describe, it } from 'node:test';
 import * as jose from 'jose';
 import { login, removeDir, runCli, startServer, tempDir, type RunningServer } from '../helpers/server.js';
 
+/** An access token for alice, who every suite here adds first. */
+async function tokenFrom(server: RunningServer): Promise<string> {
+  const res = await login(server.url, 'alice', 'correct horse battery');
+  assert.equal(res.status, 200);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
 function kidOf(token: string): string {
   return (JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString()) as { kid: string }).kid;
 }
@@ -23,11 +30,7 @@ describe('gatehouse keys rotate against a running server', () => {
     removeDir(dir);
   });
 
-  async function accessToken(): Promise<string> {
-    const res = await login(server.url, 'alice', 'correct horse battery');
-    assert.equal(res.status, 200);
-    return ((await res.json()) as { access_token: string }).access_token;
-  }
+  const accessToken = () => tokenFrom(server);
 
   it('makes the new key current on the running server without a restart; the old key keeps verifying', async () => {
     const before = await accessToken();
@@ -91,11 +94,6 @@ describe('two instances sharing a store, one of them slow to look for new keys',
     removeDir(dir);
   });
 
-  async function tokenFrom(server: RunningServer): Promise<string> {
-    const res = await login(server.url, 'alice', 'correct horse battery');
-    assert.equal(res.status, 200);
-    return ((await res.json()) as { access_token: string }).access_token;
-  }
   const me = (server: RunningServer, token: string) => fetch(`${server.url}/users/me`, { headers: { authorization: `Bearer ${token}` } });
 
   it('accepts, and revokes, a token signed with a key it has not loaded yet', async () => {
