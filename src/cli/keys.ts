@@ -16,13 +16,15 @@ export async function keysCommand(args: readonly string[]): Promise<void> {
       const key = await keys.rotate();
       void runtime.audit.record('keys.rotated', { detail: { kid: key.kid, alg: key.alg } });
       process.stdout.write(`${key.kid}\n`);
-      process.stderr.write(`new ${key.alg} signing key ${key.kid} is current; running servers pick it up within ${runtime.config.keyRefreshInterval}s\n`);
+      process.stderr.write(
+        `new ${key.alg} signing key ${key.kid} is published; it signs from ${new Date(key.createdAt).toISOString()} (in ${keys.activationDelayMs / 1000}s, once every running server has loaded it)\n`,
+      );
       return;
     }
     const list = keys.all().map((k) => ({
       kid: k.kid,
       alg: k.alg,
-      status: k.retiredAt === null ? 'current' : 'retired',
+      status: keys.statusOf(k),
       created_at: new Date(k.createdAt).toISOString(),
       retired_at: k.retiredAt === null ? null : new Date(k.retiredAt).toISOString(),
     }));

@@ -16,15 +16,19 @@ export interface KeyringLog {
 }
 
 /**
- * The signing keys every instance shares through the store. The newest active key signs;
- * retired keys keep verifying, and stay in JWKS, until the last token they signed has
- * expired. Instances look at the store every few seconds, so `gatehouse keys rotate`
+ * The signing keys every instance shares through the store. The newest key whose time has
+ * come signs; retired keys keep verifying, and stay in JWKS, until the last token they signed
+ * has expired. Instances look at the store every few seconds, so `gatehouse keys rotate`
  * reaches running servers without a restart.
+ *
+ * A rotated-in key is published at once but signs only from two refresh intervals later
+ * (its `createdAt`; its predecessor is retired at that same moment): by then every instance
+ * has loaded it and lists it in its JWKS, so an API that fetches the JWKS for a new kid, from
+ * whichever instance a load balancer picks, finds it.
  */
 export class Keyring {
   private keys: readonly LoadedKey[] = [];
   private byKid = new Map<string, LoadedKey>();
-  private current: LoadedKey | undefined;
   private jwksDocument: { keys: JsonWebKey[] } = { keys: [] };
   private fingerprint = '';
   private timer: NodeJS.Timeout | undefined;
@@ -45,11 +49,11 @@ export class Keyring {
       return keyring;
     }
     await keyring.refresh();
-    if (!keyring.current) {
+    if (!keyring.currentKey()) {
       await store.signingKeys.addIfNone(generateSigningKey(config.jwtAlgorithm, clock.now(), config.keyEncryptionKey));
       await keyring.refresh();
     }
-    if (!keyring.current) throw new Error('no signing key could be created');
+    if (!keyring.currentKey()) throw new Error('no signing key could be created');
     return keyring;
   }
 
@@ -58,8 +62,27 @@ export class Keyring {
   }
 
   signingKey(): LoadedKey {
-    if (!this.current) throw new Error('keyring has no signing key');
-    return this.current;
+    const current = this.currentKey();
+    if (!current) throw new Error('keyring has no signing key');
+    return current;
+  }
+
+  /**
+   * The newest key that signs now: made current (`createdAt`) and not yet retired. Failing
+   * that (another instance's clock ahead of this one's at the very first key), the newest
+   * key not retired.
+   */
+  private currentKey(): LoadedKey | undefined {
+    const now = this.clock.now();
+    const live = (k: LoadedKey): boolean => k.retiredAt === null || k.retiredAt > now;
+    return this.keys.find((k) => k.createdAt <= now && live(k)) ?? this.keys.find(live);
+  }
+
+  /** Whether `key` signs now, is yet to, or no longer does. */
+  statusOf(key: LoadedKey): 'current' | 'next' | 'retired' {
+    const now = this.clock.now();
+    if (key.retiredAt !== null && key.retiredAt <= now) return 'retired';
+    return key === this.currentKey() ? 'current' : 'next';
   }
 
   /** The verification key for a kid, only while it is still published. */
@@ -96,7 +119,6 @@ export class Keyring {
   private install(keys: readonly LoadedKey[], fingerprint: string): void {
     this.keys = keys;
     this.byKid = new Map(keys.map((k) => [k.kid, k]));
-    this.current = keys.find((k) => k.retiredAt === null);
     this.jwksDocument = { keys: keys.flatMap((k) => (k.publicJwk ? [k.publicJwk as JsonWebKey] : [])) };
     this.fingerprint = fingerprint;
   }
@@ -126,16 +148,27 @@ export class Keyring {
     return this.looking;
   }
 
-  /** Makes a new key current; the previous one is retired but keeps verifying. */
+  /**
+   * Publishes a new key that becomes current `activationDelayMs` from now; the current one is
+   * retired at that moment and keeps verifying. Returns the new key.
+   */
   async rotate(): Promise<LoadedKey> {
     if (this.symmetric) throw new Error('HS256 uses GATEHOUSE_JWT_SECRET; rotate it by changing the secret');
     const now = this.clock.now();
-    const record = generateSigningKey(this.config.jwtAlgorithm as AsymmetricAlgorithm, now, this.config.keyEncryptionKey);
-    await this.store.signingKeys.rotate(record, now);
+    const from = now + this.activationDelayMs;
+    const record = generateSigningKey(this.config.jwtAlgorithm as AsymmetricAlgorithm, from, this.config.keyEncryptionKey);
+    await this.store.signingKeys.rotate(record, from);
     // Keys retired long enough ago that no token of theirs can still be live are dropped.
     await this.store.signingKeys.prune(now - this.config.accessTokenTtl * 1000 - PUBLISH_MARGIN_MS);
     await this.refresh();
-    return this.signingKey();
+    const key = this.byKid.get(record.kid);
+    if (!key) throw new Error('the new signing key was not stored');
+    return key;
+  }
+
+  /** How long a rotated-in key is published before it signs: two looks of every instance. */
+  get activationDelayMs(): number {
+    return 2 * this.config.keyRefreshInterval * 1000;
   }
 
   /** Polls the store so rotations made elsewhere take effect here within the interval. */
@@ -144,7 +177,7 @@ export class Keyring {
     this.timer = setInterval(() => {
       this.refresh().then(
         (changed) => {
-          if (changed) log.info({ kid: this.current?.kid }, 'signing keys reloaded');
+          if (changed) log.info({ kids: this.keys.map((k) => k.kid) }, 'signing keys reloaded');
         },
         (error: unknown) => log.warn({ err: error }, 'could not reload signing keys; keeping the current ones'),
       );

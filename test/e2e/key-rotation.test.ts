@@ -130,3 +130,44 @@ describe('two instances sharing a store, one of them slow to look for new keys',
     assert.equal(status, 401, 'the quick instance learns the revocation at its next look');
   });
 });
+
+describe('two instances looking for new keys every second', () => {
+  let dir: string;
+  let env: Record<string, string>;
+  let servers: RunningServer[] = [];
+  before(async () => {
+    dir = tempDir();
+    env = { GATEHOUSE_DATA_DIR: dir, GATEHOUSE_LOG_LEVEL: 'warn', GATEHOUSE_ISSUER: 'http://gatehouse.test', GATEHOUSE_KEY_REFRESH_INTERVAL: '1s' };
+    const added = await runCli(['user', 'add', 'alice', '--password-stdin'], env, 'correct horse battery\n');
+    assert.equal(added.code, 0, added.stderr);
+    servers = [await startServer(env), await startServer(env)];
+  });
+  after(async () => {
+    await Promise.all(servers.map((s) => s.stop()));
+    removeDir(dir);
+  });
+
+  it('both publish a rotated-in key before either signs with it', async () => {
+    // Rotated with a 2 s interval in mind: it signs 4 s later, time enough to see it listed as next.
+    const rotated = await runCli(['keys', 'rotate'], { ...env, GATEHOUSE_KEY_REFRESH_INTERVAL: '2s' });
+    assert.equal(rotated.code, 0, rotated.stderr);
+    const newKid = rotated.stdout.trim();
+    assert.match(rotated.stderr, /signs from .* \(in 4s, once every running server has loaded it\)/);
+    const listed = JSON.parse((await runCli(['keys', 'list', '--json'], env)).stdout) as Array<{ kid: string; status: string }>;
+    assert.deepEqual(listed.map((k) => k.status), ['next', 'current']);
+    assert.equal(listed[0]?.kid, newKid);
+
+    const published = async (server: RunningServer) =>
+      ((await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.some((k) => k.kid === newKid);
+    const [first, second] = servers as [RunningServer, RunningServer];
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const [one, two] = await Promise.all([tokenFrom(first), tokenFrom(second)]);
+      if (kidOf(one) === newKid || kidOf(two) === newKid) break;
+      assert.ok(Date.now() < deadline, 'neither server started signing with the new key');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // The moment either signs with it, an API fetching the JWKS from either one finds it.
+    assert.deepEqual(await Promise.all(servers.map(published)), [true, true]);
+  });
+});

@@ -12,7 +12,7 @@ export interface Issuer {
   readonly env: Record<string, string>;
   /** An access token of `username` (`alice` reads, `wendy` also writes), for `scope` when given. */
   token(username: 'alice' | 'wendy', scope?: string): Promise<string>;
-  /** `gatehouse keys rotate` on the issuer's data dir; resolves once the running server publishes the new key. */
+  /** `gatehouse keys rotate` on the issuer's data dir; resolves once the running server signs with the new key (published first). */
   rotate(): Promise<string>;
   /** Stops the server process, leaving its data. */
   stop(): Promise<void>;
@@ -41,26 +41,26 @@ export async function startIssuer(extraEnv: Record<string, string> = {}): Promis
     if (added.code !== 0) throw new Error(`user add ${username}: ${added.stderr}`);
   }
   const server = await startServer(env);
+  const token: Issuer['token'] = async (username, scope) => {
+    const res = await login(server.url, username, PASSWORD, scope === undefined ? {} : { scope });
+    const body = (await res.json()) as { access_token?: string };
+    if (res.status !== 200 || body.access_token === undefined) throw new Error(`login ${username}: ${res.status} ${JSON.stringify(body)}`);
+    return body.access_token;
+  };
   return {
     url: server.url,
     server,
     env,
-    async token(username, scope) {
-      const res = await login(server.url, username, PASSWORD, scope === undefined ? {} : { scope });
-      const body = (await res.json()) as { access_token?: string };
-      if (res.status !== 200 || body.access_token === undefined) throw new Error(`login ${username}: ${res.status} ${JSON.stringify(body)}`);
-      return body.access_token;
-    },
+    token,
     async rotate() {
       const rotated = await runCli(['keys', 'rotate'], env);
       if (rotated.code !== 0) throw new Error(`keys rotate: ${rotated.stderr}`);
       const kid = rotated.stdout.trim();
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + 15_000;
       for (;;) {
-        const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: { kid: string }[] };
-        if (jwks.keys.some((k) => k.kid === kid)) return kid;
-        if (Date.now() > deadline) throw new Error('the server did not pick up the rotated key');
-        await new Promise((r) => setTimeout(r, 100));
+        if (kidOf(await token('alice')) === kid) return kid;
+        if (Date.now() > deadline) throw new Error('the server did not start signing with the rotated key');
+        await new Promise((r) => setTimeout(r, 200));
       }
     },
     stop: () => server.stop(),

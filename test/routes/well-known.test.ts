@@ -55,10 +55,21 @@ describe('metadata and JWKS', () => {
     const rotated = await app.keys.rotate();
     assert.notEqual(rotated.kid, oldKid);
     const kids = async () => ((await app.server.inject('/.well-known/jwks.json')).json().keys as Array<{ kid: string }>).map((k) => k.kid);
+    const kidOfNewToken = async () => {
+      const token = (await postForm(app, '/token', { username: 'alice', password: 'correct horse' })).json().access_token as string;
+      return JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString()).kid as string;
+    };
+    // Published at once, signing only once every instance has had two looks at the store.
     assert.deepEqual((await kids()).sort(), [oldKid, rotated.kid].sort());
+    assert.equal(await kidOfNewToken(), oldKid);
+    assert.deepEqual([app.keys.statusOf(rotated), app.keys.signingKey().kid], ['next', oldKid]);
+    app.clock.advance(app.keys.activationDelayMs - 1);
+    assert.equal(await kidOfNewToken(), oldKid);
+    app.clock.advance(1);
     // New tokens are signed with the new key; the old token still works.
-    const after = (await postForm(app, '/token', { username: 'alice', password: 'correct horse' })).json().access_token as string;
-    assert.equal(JSON.parse(Buffer.from(after.split('.')[0] as string, 'base64url').toString()).kid, rotated.kid);
+    assert.equal(await kidOfNewToken(), rotated.kid);
+    assert.equal(app.keys.statusOf(rotated), 'current');
+    assert.equal(app.keys.statusOf(app.keys.all().find((k) => k.kid === oldKid)!), 'retired');
     const me = (t: string) => app.server.inject({ method: 'GET', url: '/users/me', headers: { authorization: `Bearer ${t}` } });
     assert.equal((await me(before)).statusCode, 200);
     // Past the access-token lifetime (+ the 60 s margin) the old key leaves JWKS.
