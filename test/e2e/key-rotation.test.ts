@@ -1,7 +1,28 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as jose from 'jose';
+import { kidOf } from '../helpers/issuer.js';
 import { login, removeDir, runCli, startServer, tempDir, type RunningServer } from '../helpers/server.js';
+
+/** A fresh data dir with user alice; `env` is what its servers and CLI runs share. */
+async function storeWithAlice(settings: Record<string, string>): Promise<{ dir: string; env: Record<string, string> }> {
+  const dir = tempDir();
+  const env = { GATEHOUSE_DATA_DIR: dir, GATEHOUSE_LOG_LEVEL: 'warn', ...settings };
+  const added = await runCli(['user', 'add', 'alice', '--password-stdin'], env, 'correct horse battery\n');
+  assert.equal(added.code, 0, added.stderr);
+  return { dir, env };
+}
+
+/** `probe` every 200 ms until `done` holds or 10 s have passed; the last value either way. */
+async function poll<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  let value = await probe();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 200));
+    value = await probe();
+  }
+  return value;
+}
 
 /** An access token for alice, who every suite here adds first. */
 async function tokenFrom(server: RunningServer): Promise<string> {
@@ -10,19 +31,12 @@ async function tokenFrom(server: RunningServer): Promise<string> {
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
-function kidOf(token: string): string {
-  return (JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString()) as { kid: string }).kid;
-}
-
 describe('gatehouse keys rotate against a running server', () => {
   let dir: string;
   let env: Record<string, string>;
   let server: RunningServer;
   before(async () => {
-    dir = tempDir();
-    env = { GATEHOUSE_DATA_DIR: dir, GATEHOUSE_LOG_LEVEL: 'warn', GATEHOUSE_KEY_REFRESH_INTERVAL: '1s' };
-    const added = await runCli(['user', 'add', 'alice', '--password-stdin'], env, 'correct horse battery\n');
-    assert.equal(added.code, 0, added.stderr);
+    ({ dir, env } = await storeWithAlice({ GATEHOUSE_KEY_REFRESH_INTERVAL: '1s' }));
     server = await startServer(env);
   });
   after(async () => {
@@ -43,12 +57,7 @@ describe('gatehouse keys rotate against a running server', () => {
     assert.notEqual(newKid, oldKid);
 
     // The server looks at the store every second; give it a few.
-    const deadline = Date.now() + 10_000;
-    let after = await accessToken();
-    while (kidOf(after) !== newKid && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-      after = await accessToken();
-    }
+    const after = await poll(accessToken, (token) => kidOf(token) === newKid);
     assert.equal(kidOf(after), newKid);
 
     const jwks = (await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> };
@@ -81,11 +90,8 @@ describe('two instances sharing a store, one of them slow to look for new keys',
   let quick: RunningServer;
   let slow: RunningServer;
   before(async () => {
-    dir = tempDir();
     // One issuer for both, as behind a load balancer.
-    env = { GATEHOUSE_DATA_DIR: dir, GATEHOUSE_LOG_LEVEL: 'warn', GATEHOUSE_ISSUER: 'http://gatehouse.test' };
-    const added = await runCli(['user', 'add', 'alice', '--password-stdin'], env, 'correct horse battery\n');
-    assert.equal(added.code, 0, added.stderr);
+    ({ dir, env } = await storeWithAlice({ GATEHOUSE_ISSUER: 'http://gatehouse.test' }));
     quick = await startServer({ ...env, GATEHOUSE_KEY_REFRESH_INTERVAL: '1s' });
     slow = await startServer({ ...env, GATEHOUSE_KEY_REFRESH_INTERVAL: '1h' });
   });
@@ -100,12 +106,7 @@ describe('two instances sharing a store, one of them slow to look for new keys',
     const rotated = await runCli(['keys', 'rotate'], env);
     assert.equal(rotated.code, 0, rotated.stderr);
     const newKid = rotated.stdout.trim();
-    const deadline = Date.now() + 10_000;
-    let revoked = await tokenFrom(quick);
-    while (kidOf(revoked) !== newKid && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 200));
-      revoked = await tokenFrom(quick);
-    }
+    const revoked = await poll(() => tokenFrom(quick), (token) => kidOf(token) === newKid);
     assert.equal(kidOf(revoked), newKid, 'the quick instance signs with the new key');
     const kept = await tokenFrom(quick);
 
@@ -121,12 +122,7 @@ describe('two instances sharing a store, one of them slow to look for new keys',
     assert.equal((await me(slow, kept)).status, 200);
     assert.equal(kidOf(await tokenFrom(slow)), newKid, 'and it signs with the new key from then on');
 
-    const until = Date.now() + 10_000;
-    let status = (await me(quick, revoked)).status;
-    while (status !== 401 && Date.now() < until) {
-      await new Promise((r) => setTimeout(r, 200));
-      status = (await me(quick, revoked)).status;
-    }
+    const status = await poll(async () => (await me(quick, revoked)).status, (answer) => answer === 401);
     assert.equal(status, 401, 'the quick instance learns the revocation at its next look');
   });
 });
@@ -136,10 +132,7 @@ describe('two instances looking for new keys every second', () => {
   let env: Record<string, string>;
   let servers: RunningServer[] = [];
   before(async () => {
-    dir = tempDir();
-    env = { GATEHOUSE_DATA_DIR: dir, GATEHOUSE_LOG_LEVEL: 'warn', GATEHOUSE_ISSUER: 'http://gatehouse.test', GATEHOUSE_KEY_REFRESH_INTERVAL: '1s' };
-    const added = await runCli(['user', 'add', 'alice', '--password-stdin'], env, 'correct horse battery\n');
-    assert.equal(added.code, 0, added.stderr);
+    ({ dir, env } = await storeWithAlice({ GATEHOUSE_ISSUER: 'http://gatehouse.test', GATEHOUSE_KEY_REFRESH_INTERVAL: '1s' }));
     servers = [await startServer(env), await startServer(env)];
   });
   after(async () => {
@@ -159,14 +152,11 @@ describe('two instances looking for new keys every second', () => {
 
     const published = async (server: RunningServer) =>
       ((await (await fetch(`${server.url}/.well-known/jwks.json`)).json()) as { keys: Array<{ kid: string }> }).keys.some((k) => k.kid === newKid);
-    const [first, second] = servers as [RunningServer, RunningServer];
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const [one, two] = await Promise.all([tokenFrom(first), tokenFrom(second)]);
-      if (kidOf(one) === newKid || kidOf(two) === newKid) break;
-      assert.ok(Date.now() < deadline, 'neither server started signing with the new key');
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const tokens = await poll(
+      () => Promise.all(servers.map(tokenFrom)),
+      (both) => both.some((token) => kidOf(token) === newKid),
+    );
+    assert.ok(tokens.some((token) => kidOf(token) === newKid), 'neither server started signing with the new key');
     // The moment either signs with it, an API fetching the JWKS from either one finds it.
     assert.deepEqual(await Promise.all(servers.map(published)), [true, true]);
   });
