@@ -136,16 +136,13 @@ export class Keyring {
     // Only these looks count: one on the timer says nothing of keys made since.
     if (now - this.lastUnknownKidLook < UNKNOWN_KID_LOOK_MS) return Promise.resolve();
     this.lastUnknownKidLook = now;
-    this.looking = this.refresh().then(
-      () => {
+    const look = this.refresh()
+      .then(() => undefined)
+      .finally(() => {
         this.looking = undefined;
-      },
-      (error: unknown) => {
-        this.looking = undefined;
-        throw error;
-      },
-    );
-    return this.looking;
+      });
+    this.looking = look;
+    return look;
   }
 
   /**
