@@ -16,6 +16,13 @@ export interface VerifiedTokenCacheLimits {
  */
 export const ENTRY_OVERHEAD_BYTES = 400;
 
+interface Entry<T> {
+  readonly key: string;
+  readonly token: string;
+  readonly value: T;
+  readonly expiresAt: number;
+}
+
 /**
  * Tokens already verified, so a client reusing its token skips the signature check.
  * Bounded by count and by size (oldest entries go first) and expiry-aware: an entry never
@@ -23,7 +30,14 @@ export const ENTRY_OVERHEAD_BYTES = 400;
  */
 export class VerifiedTokenCache<T extends { readonly jti?: unknown }> {
   /** By keyOf(token); each entry holds its whole token, which a hit must equal. */
-  private readonly entries = new Map<string, { readonly token: string; readonly value: T; readonly expiresAt: number }>();
+  private readonly entries = new Map<string, Entry<T>>();
+  /**
+   * Entries oldest first from `head`, including some deleted since (skipped when reached).
+   * Eviction does not take the Map's first key: a Map keeps deleted slots until it rehashes,
+   * and finding its first live key walks past them, thousands per eviction on a full cache.
+   */
+  private order: (Entry<T> | undefined)[] = [];
+  private head = 0;
   private readonly maxEntries: number;
   private readonly maxBytes: number;
   private bytes = 0;
@@ -51,10 +65,14 @@ export class VerifiedTokenCache<T extends { readonly jti?: unknown }> {
     const key = keyOf(token);
     this.delete(key);
     while (this.entries.size > 0 && (this.entries.size >= this.maxEntries || this.bytes + cost > this.maxBytes)) {
-      this.delete(this.entries.keys().next().value as string);
+      if (!this.evictOldest()) break;
     }
-    this.entries.set(key, { token, value, expiresAt });
+    const entry = { key, token, value, expiresAt };
+    this.entries.set(key, entry);
+    this.order.push(entry);
     this.bytes += cost;
+    // Deleted entries wait in `order` until eviction reaches them; keep them a minority.
+    if (this.order.length - this.head > 2 * this.entries.size + 1024) this.compact();
   }
 
   /** Drops every entry of the given jti (revocation). */
@@ -64,6 +82,8 @@ export class VerifiedTokenCache<T extends { readonly jti?: unknown }> {
 
   clear(): void {
     this.entries.clear();
+    this.order = [];
+    this.head = 0;
     this.bytes = 0;
   }
 
@@ -74,6 +94,27 @@ export class VerifiedTokenCache<T extends { readonly jti?: unknown }> {
   /** The estimated size of the entries (see maxBytes). */
   get sizeInBytes(): number {
     return this.bytes;
+  }
+
+  /** Deletes the oldest live entry; false only if `order` had none (every live entry is in it). */
+  private evictOldest(): boolean {
+    let evicted = false;
+    while (!evicted && this.head < this.order.length) {
+      const entry = this.order[this.head];
+      this.order[this.head++] = undefined;
+      if (entry !== undefined && this.entries.get(entry.key) === entry) {
+        this.delete(entry.key);
+        evicted = true;
+      }
+    }
+    if (this.head >= 1024 && this.head * 2 >= this.order.length) this.compact();
+    return evicted;
+  }
+
+  /** Drops the deleted entries and the evicted slots from `order`, keeping the live ones in order. */
+  private compact(): void {
+    this.order = this.order.slice(this.head).filter((entry) => entry !== undefined && this.entries.get(entry.key) === entry);
+    this.head = 0;
   }
 
   private delete(key: string): void {

@@ -76,4 +76,35 @@ describe('VerifiedTokenCache', () => {
     assert.equal(cache.size, 0);
     assert.equal(cache.sizeInBytes, 0);
   });
+  it('evicts the oldest live entry, whatever was deleted or set again before it', () => {
+    const cache = new VerifiedTokenCache<{ jti: string }>({ maxEntries: 3 });
+    for (const n of [1, 2, 3]) cache.set(token(n), { jti: String(n) }, 100);
+    cache.evictJti('1'); // the oldest goes by revocation
+    cache.set(token(2), { jti: '2' }, 100); // set again: now the newest
+    cache.set(token(4), { jti: '4' }, 100); // room left: nothing evicted
+    assert.equal(cache.size, 3);
+    cache.set(token(5), { jti: '5' }, 100);
+    assert.equal(cache.get(token(3), 0), undefined, '3 is the oldest live entry');
+    cache.set(token(6), { jti: '6' }, 100);
+    assert.equal(cache.get(token(2), 0), undefined, 'then 2, set again after 3');
+    assert.ok(cache.get(token(4), 0) && cache.get(token(5), 0) && cache.get(token(6), 0));
+  });
+
+  it('keeps its eviction order through heavy churn of expiring and revoked entries', () => {
+    const cache = new VerifiedTokenCache<{ jti: string }>({ maxEntries: 4 });
+    cache.set(token(0), { jti: 'keep-0' }, 1000);
+    cache.set(token(1), { jti: 'keep-1' }, 1000);
+    // Thousands of entries deleted before eviction reaches them: by expiry on a lookup, or by jti.
+    for (let n = 2; n < 20_000; n++) {
+      cache.set(token(n), { jti: String(n) }, 10);
+      if (n % 2 === 0) assert.equal(cache.get(token(n), 10), undefined);
+      else cache.evictJti(String(n));
+    }
+    assert.equal(cache.size, 2);
+    assert.equal(cache.sizeInBytes, cost(100) * 2);
+    for (const n of [20_001, 20_002, 20_003]) cache.set(token(n), { jti: String(n) }, 1000);
+    assert.equal(cache.get(token(0), 0), undefined, 'the oldest live entry went first');
+    assert.deepEqual(cache.get(token(1), 0), { jti: 'keep-1' });
+    assert.equal(cache.size, 4);
+  });
 });
