@@ -71,8 +71,9 @@ export class VerifiedTokenCache<T extends { readonly jti?: unknown }> {
     this.entries.set(key, entry);
     this.order.push(entry);
     this.bytes += cost;
-    // Deleted entries wait in `order` until eviction reaches them; keep them a minority.
-    if (this.order.length - this.head > 2 * this.entries.size + 1024) this.compact();
+    // Deleted entries wait in `order` until eviction reaches them, holding their tokens: keep
+    // them to a quarter of the live ones, so the byte budget stays close to what is held.
+    if (this.order.length - this.head - this.entries.size > (this.entries.size >> 2) + 64) this.compact();
   }
 
   /** Drops every entry of the given jti (revocation). */

@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { ENTRY_OVERHEAD_BYTES, VerifiedTokenCache } from '../../src/tokens/verified-cache.js';
 
 /** Tokens that differ at the end, as signed tokens do (the cache is keyed by their tail). */
@@ -106,5 +109,24 @@ describe('VerifiedTokenCache', () => {
     assert.equal(cache.get(token(0), 0), undefined, 'the oldest live entry went first');
     assert.deepEqual(cache.get(token(1), 0), { jti: 'keep-1' });
     assert.equal(cache.size, 4);
+  });
+  it('lets go of deleted entries it has not reached yet, once they outnumber a quarter of the live ones', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const cache = new VerifiedTokenCache<{ jti: string }>({ maxEntries: 1000 });
+    for (let n = 0; n < 100; n++) cache.set(token(n), { jti: 'live' }, 1000);
+    // 300 entries revoked before eviction reaches them: without compaction all 300 stay referenced.
+    const revoked: WeakRef<{ jti: string }>[] = [];
+    for (let n = 100; n < 400; n++) {
+      const value = { jti: `revoked-${n}` };
+      revoked.push(new WeakRef(value));
+      cache.set(token(n), value, 1000);
+      cache.evictJti(value.jti);
+    }
+    await nextTurn();
+    gc();
+    const held = revoked.filter((ref) => ref.deref() !== undefined).length;
+    assert.ok(held <= 100 / 4 + 64, `${held} revoked entries still held`);
+    assert.equal(cache.size, 100);
   });
 });
