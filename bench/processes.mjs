@@ -168,6 +168,26 @@ export function machineBusySeconds() {
 }
 
 /**
+ * How idle cores wait, where Linux says: the cpuidle driver, and for KVM's guest halt-polling
+ * how long an idle core spins before it halts. At 0 every wake-up of an idle core is an
+ * interrupt that must bring a halted virtual CPU back, the hand-over a never-seen token makes
+ * twice (see README). Undefined where /sys does not tell.
+ */
+export function idleSetting() {
+  const read = (file) => {
+    try {
+      return readFileSync(file, 'utf8').trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const driver = read('/sys/devices/system/cpu/cpuidle/current_driver');
+  if (driver === undefined) return undefined;
+  const pollNs = driver === 'haltpoll' ? read('/sys/module/haltpoll/parameters/guest_halt_poll_ns') : undefined;
+  return pollNs === undefined ? `cpuidle ${driver}` : `cpuidle ${driver}, guest_halt_poll_ns=${pollNs}`;
+}
+
+/**
  * Waits (at most `maxWaitMs`) until the machine is nearly idle apart from this process, so
  * that a round does not start while other work (a build, a test suite) holds the cores.
  * Resolves { waitedMs, busyCores } of the last 300 ms window.

@@ -10,7 +10,7 @@ import { es256VerifyMicros, argon2idCeiling, bcryptCeiling, gatehouseArgon2Param
 import { defineContenders, startContender } from './contenders.mjs';
 import { LoadGenerator } from './load.mjs';
 import { formatTable, runMiddlewareBench } from './middleware.mjs';
-import { installCleanup, stop, stopAll, memoryOf, waitForQuiet } from './processes.mjs';
+import { installCleanup, stop, stopAll, memoryOf, waitForQuiet, idleSetting } from './processes.mjs';
 import { SCENARIOS, coldStart } from './scenarios.mjs';
 import { runScenario, disturbed } from './rounds.mjs';
 import { median, evaluateGoals, renderTables, writeJson } from './report.mjs';
@@ -86,8 +86,9 @@ async function main() {
     config: cfg,
     loadGenerator: 'autocannon 8 in one separate child process (bench/loadgen.mjs), prebuilt requests, keep-alive, pipelining 1',
     inheritedGatehouseEnv: Object.keys(process.env).filter((k) => k.startsWith('GATEHOUSE_')),
+    idle: idleSetting(),
   };
-  log(`bench: node ${meta.node}, ${meta.cores} cores (${meta.cpu}); ${cfg.rounds} rounds × ${cfg.duration} s, warm-up ${cfg.warmup} s`);
+  log(`bench: node ${meta.node}, ${meta.cores} cores (${meta.cpu}${meta.idle ? `; ${meta.idle}` : ''}); ${cfg.rounds} rounds × ${cfg.duration} s, warm-up ${cfg.warmup} s`);
   if (meta.inheritedGatehouseEnv.length) log(`bench: Gatehouse also gets ${meta.inheritedGatehouseEnv.join(', ')} from this environment`);
 
   log('\nceilings (in-process, before any server starts)');
