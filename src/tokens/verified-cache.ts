@@ -71,9 +71,11 @@ export class VerifiedTokenCache<T extends { readonly jti?: unknown }> {
     this.entries.set(key, entry);
     this.order.push(entry);
     this.bytes += cost;
-    // Deleted entries wait in `order` until eviction reaches them, holding their tokens: keep
-    // them to a quarter of the live ones, so the byte budget stays close to what is held.
-    if (this.order.length - this.head - this.entries.size > (this.entries.size >> 2) + 64) this.compact();
+    // Compact when the evicted slots are half of `order`, or when deleted entries (which hold
+    // their tokens until eviction reaches them) outnumber a quarter of the live ones, so the
+    // byte budget stays close to what is held.
+    const deleted = this.order.length - this.head - this.entries.size;
+    if ((this.head >= 1024 && this.head * 2 >= this.order.length) || deleted > (this.entries.size >> 2) + 64) this.compact();
   }
 
   /** Drops every entry of the given jti (revocation). */
@@ -108,7 +110,6 @@ export class VerifiedTokenCache<T extends { readonly jti?: unknown }> {
         evicted = true;
       }
     }
-    if (this.head >= 1024 && this.head * 2 >= this.order.length) this.compact();
     return evicted;
   }
 
