@@ -52,6 +52,20 @@ describe('SQLite user lookups are cached, and see every change', () => {
     assert.equal((await server.users.findById(id))?.disabled, false);
   });
 
+  it('tells which users it holds without I/O, and forgets them on a change from anywhere', async () => {
+    const user = await server.users.findById(id);
+    assert.equal(server.users.findHeld?.('id', id), user);
+    assert.equal(server.users.findHeld?.('username', 'cached'), user);
+    assert.equal(server.users.findHeld?.('username', 'nobody'), undefined);
+    await server.users.update(id, { fullName: 'Own write' }, 5);
+    assert.equal(server.users.findHeld?.('id', id), undefined, 'its own write clears what it held');
+    await server.users.findById(id);
+    await cli.users.update(id, { fullName: 'Other connection' }, 6);
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(server.users.findHeld?.('id', id), undefined, 'another connection’s commit clears it too');
+    assert.equal((await server.users.findById(id))?.fullName, 'Other connection');
+  });
+
   it('sees another connection’s commit within milliseconds', async () => {
     assert.equal((await server.users.findById(id))?.disabled, false);
     await cli.users.update(id, { disabled: true }, 4);

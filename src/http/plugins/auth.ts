@@ -14,10 +14,23 @@ declare module 'fastify' {
  * from validation and costs no parsing.
  */
 export function requireScopes(bearer: BearerAuthenticator, ...scopes: string[]): onRequestHookHandler {
-  // Callback style: Fastify then waits on the one promise authenticate returns, not on a second.
+  // Callback style: a request authenticated synchronously (a cached token and user) goes on
+  // at once; otherwise Fastify waits on the one promise authenticate returns, not on a second.
   return function guard(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    bearer.authenticate(request.headers.authorization, scopes).then((principal) => {
+    let principal: Principal | Promise<Principal>;
+    try {
+      principal = bearer.authenticate(request.headers.authorization, scopes);
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    if (!(principal instanceof Promise)) {
       request.principal = principal;
+      done();
+      return;
+    }
+    principal.then((p) => {
+      request.principal = p;
       done();
     }, done);
   };

@@ -38,15 +38,17 @@ export class CachedUserStore implements UserStore {
   }
 
   async findById(id: string): Promise<UserRecord | undefined> {
-    this.revalidate();
-    return this.byId.get(id) ?? this.remember(() => this.inner.findById(id));
+    return this.findHeld('id', id) ?? this.remember(() => this.inner.findById(id));
   }
 
   async findByUsername(usernameNormalized: string): Promise<UserRecord | undefined> {
+    return this.findHeld('username', usernameNormalized) ?? this.remember(() => this.inner.findByUsername(usernameNormalized));
+  }
+
+  findHeld(by: 'id' | 'username', value: string): UserRecord | undefined {
     this.revalidate();
-    const id = this.idByName.get(usernameNormalized);
-    const hit = id === undefined ? undefined : this.byId.get(id);
-    return hit ?? this.remember(() => this.inner.findByUsername(usernameNormalized));
+    const id = by === 'id' ? value : this.idByName.get(value);
+    return id === undefined ? undefined : this.byId.get(id);
   }
 
   create(user: NewUser): Promise<UserRecord> {
