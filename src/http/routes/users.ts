@@ -31,7 +31,9 @@ export function userRoutes(
       schema: { summary: 'The signed-in user', tags: ['users'], security, response: { 200: UserProfile, 401: DetailBody, 403: DetailBody } },
       onRequest: guard,
     },
-    async (request, reply) => reply.send(toProfile(userOf(request))),
+    (request, reply) => {
+      reply.send(toProfile(userOf(request)));
+    },
   );
 
   app.patch(
