@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ConfigError } from './errors.js';
 
@@ -47,6 +48,8 @@ export interface Config {
   readonly keyRefreshInterval: number;
   readonly logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   /** Brute-force protection of password logins. */
+  /** Server processes sharing the port (`serve`); 1 is a single process, no cluster. */
+  readonly workers: number;
   readonly loginLimits: {
     readonly freeFailures: number;
     /** Seconds. */
@@ -102,7 +105,11 @@ const KNOWN = new Set([
   'GATEHOUSE_LOGIN_MAX_BACKOFF',
   'GATEHOUSE_IP_MAX_FAILURES',
   'GATEHOUSE_IP_WINDOW',
+  'GATEHOUSE_WORKERS',
 ]);
+
+/** GATEHOUSE_WORKERS at most: each worker is a whole server (~90 MB, its own pool of hash threads). */
+export const MAX_WORKERS = 64;
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/; // RFC 6749 §3.3 scope-token
 
@@ -201,6 +208,10 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     'silent',
   ] as const);
 
+  const workersText = get('GATEHOUSE_WORKERS') ?? '1';
+  if (workersText !== 'auto' && !/^\d+$/.test(workersText)) throw new ConfigError(`GATEHOUSE_WORKERS must be a whole number or auto, got "${workersText}"`);
+  const workers = workersText === 'auto' ? Math.min(availableParallelism(), MAX_WORKERS) : integer('GATEHOUSE_WORKERS', workersText, 1, MAX_WORKERS);
+
   const loginLimits = {
     freeFailures: integer('GATEHOUSE_LOGIN_FREE_FAILURES', get('GATEHOUSE_LOGIN_FREE_FAILURES') ?? '5', 1, 1000),
     firstBackoff: duration('GATEHOUSE_LOGIN_FIRST_BACKOFF', get('GATEHOUSE_LOGIN_FIRST_BACKOFF') ?? '1s'),
@@ -233,6 +244,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     requestTimeout,
     keyRefreshInterval,
     logLevel,
+    workers,
     loginLimits,
   });
 }

@@ -4,6 +4,7 @@ import { loadConfig, type Config } from '../config.js';
 import { createLogger } from '../log.js';
 import { createPasswordHasher } from '../passwords/hasher.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
+import { HashQueue } from '../passwords/hash-queue.js';
 import { Audit } from '../services/audit.js';
 import { ClientService } from '../services/clients.js';
 import { RefreshTokens } from '../services/refresh-tokens.js';
@@ -40,7 +41,7 @@ export async function openRuntime(options: { logLevel?: string; stderr?: boolean
     config,
     store,
     clock: systemClock,
-    hasher: createPasswordHasher(config.argon2),
+    hasher: createPasswordHasher(config.argon2, new HashQueue({}, config.workers)),
     audit,
     log,
     async close() {

@@ -1,9 +1,14 @@
+import cluster from 'node:cluster';
+import { Channel } from '../cluster/channel.js';
 import { buildApp } from '../http/app.js';
+import type { MetricsSnapshot } from '../http/plugins/metrics.js';
 import { bootstrapAdmin } from '../services/bootstrap.js';
 import { openLoginLimiter } from '../limits/open.js';
 import { Keyring } from '../services/keys.js';
+import type { RevokedAccessToken } from '../store/store.js';
 import { parse } from './args.js';
-import { openRuntime } from './runtime.js';
+import { openRuntime, type Runtime } from './runtime.js';
+import { METRICS_KIND, REVOKED_KIND, SNAPSHOT_KIND, superviseWorkers } from './workers.js';
 import { keepYoungGenerationSmall } from './young-generation.js';
 
 const HOUSEKEEPING_INTERVAL_MS = 60 * 60_000;
@@ -11,11 +16,33 @@ const HOUSEKEEPING_INTERVAL_MS = 60 * 60_000;
 export async function serveCommand(args: readonly string[]): Promise<void> {
   parse(args, {}, { min: 0, max: 0, usage: 'gatehouse serve' });
   const runtime = await openRuntime();
+  if (cluster.isPrimary && runtime.config.workers > 1) return superviseWorkers(runtime);
+  return runServer(runtime, cluster.isWorker ? primaryChannel() : undefined);
+}
+
+/** A worker's line to the primary (see superviseWorkers). */
+function primaryChannel(): Channel {
+  const channel = new Channel((message) => process.send?.(message) ?? false);
+  process.on('message', (message: unknown) => channel.receive(message));
+  return channel;
+}
+
+/** One server: the whole of `serve`, or one worker of a cluster (`primary` given). */
+async function runServer(runtime: Runtime, primary: Channel | undefined): Promise<void> {
   const { config, store, clock, hasher, audit, log } = runtime;
   const keys = await Keyring.open(config, store, clock);
-  const limits = await openLoginLimiter(config, log);
-  const { server, services } = await buildApp(config, { store, clock, hasher, keys, audit, limits: limits.limiter, log });
-  await bootstrapAdmin(config, store, services.users, log);
+  const limits = await openLoginLimiter(config, log, primary);
+  const allWorkers = primary ? { snapshots: () => primary.ask(METRICS_KIND) as Promise<readonly MetricsSnapshot[]> } : undefined;
+  const { server, services, metrics } = await buildApp(config, { store, clock, hasher, keys, audit, limits: limits.limiter, log }, { cluster: allWorkers });
+  if (primary) {
+    primary.handle(SNAPSHOT_KIND, () => metrics.snapshot());
+    primary.handle(REVOKED_KIND, (tokens) => services.revocations.noteFromPeer(revokedTokens(tokens)));
+    services.revocations.publishTo((tokens) => {
+      primary.ask(REVOKED_KIND, tokens).catch((error: unknown) => log.warn({ err: error }, 'could not tell the other workers of a revocation; they read it from the store'));
+    });
+  }
+  // In a cluster the primary has made the admin account before starting the workers.
+  if (!primary) await bootstrapAdmin(config, store, services.users, log);
   await services.revocations.refresh();
   keys.startRefreshing(log);
   services.revocations.startRefreshing(log);
@@ -32,6 +59,7 @@ export async function serveCommand(args: readonly string[]): Promise<void> {
     keys.stop();
     services.revocations.stop();
     clearInterval(housekeeping);
+    primary?.close('shutting down');
     server
       .close()
       .then(() => limits.close())
@@ -43,6 +71,8 @@ export async function serveCommand(args: readonly string[]): Promise<void> {
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
+  // A worker whose primary is gone (killed) stops too, rather than serve unsupervised.
+  if (primary) process.once('disconnect', () => shutdown('disconnect'));
 
   await server.listen({ host: config.host, port: config.port });
   keepYoungGenerationSmall();
@@ -50,4 +80,12 @@ export async function serveCommand(args: readonly string[]): Promise<void> {
   // later ones do, but after listen: it is tens of milliseconds of argon2 that start-up need not
   // wait for. A login that comes sooner waits for the same hash (the hasher makes it once).
   hasher.verifyDummy('warm-up').catch((error: unknown) => log.warn({ err: error }, 'could not make the dummy hash'));
+}
+
+/** Revocations as another worker sent them; anything else is dropped. */
+function revokedTokens(payload: unknown): RevokedAccessToken[] {
+  if (!Array.isArray(payload)) return [];
+  return payload.filter(
+    (t): t is RevokedAccessToken => typeof t === 'object' && t !== null && typeof t.jti === 'string' && typeof t.expiresAt === 'number',
+  );
 }

@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { createServices, type Deps, type Services } from '../services/container.js';
 import { registerErrorHandler } from './plugins/errors.js';
 import { registerFormParser } from './plugins/form.js';
-import { registerMetrics } from './plugins/metrics.js';
+import { registerMetrics, type Metrics } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
 import { serverMetadata } from '../services/metadata.js';
 import { adminAuditRoutes } from './routes/admin/audit.js';
@@ -14,7 +14,7 @@ import { lazyCompilers } from './lazy-schemas.js';
 import { lazyRequestLogger } from './request-logger.js';
 import { healthRoutes } from './routes/health.js';
 import { introspectRoutes } from './routes/introspect.js';
-import { metricsRoutes } from './routes/metrics.js';
+import { metricsRoutes, type MetricsOfCluster } from './routes/metrics.js';
 import { revokeRoutes } from './routes/revoke.js';
 import { tokenRoutes } from './routes/token.js';
 import { userRoutes } from './routes/users.js';
@@ -25,10 +25,16 @@ export const BODY_LIMIT = 64 * 1024;
 export interface App {
   readonly server: FastifyInstance;
   readonly services: Services;
+  readonly metrics: Metrics;
+}
+
+export interface AppOptions {
+  /** A worker of a cluster: where `/metrics` gets every worker's figures. */
+  readonly cluster?: MetricsOfCluster;
 }
 
 /** Builds the whole HTTP server from a validated config and its dependencies; listens nowhere. */
-export async function buildApp(config: Config, deps: Deps): Promise<App> {
+export async function buildApp(config: Config, deps: Deps, options: AppOptions = {}): Promise<App> {
   const services = createServices(config, deps);
   const server: FastifyInstance = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
@@ -67,6 +73,6 @@ export async function buildApp(config: Config, deps: Deps): Promise<App> {
   adminAuditRoutes(server, services.bearer, services.audit);
   wellKnownRoutes(server, deps.keys, serverMetadata(config, services.tokenEndpoint.grantTypes));
   healthRoutes(server, deps.store);
-  metricsRoutes(server, services.bearer, metrics);
-  return { server, services };
+  metricsRoutes(server, services.bearer, metrics, options.cluster);
+  return { server, services, metrics };
 }

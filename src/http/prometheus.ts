@@ -30,12 +30,23 @@ export class Counter {
     return series;
   }
 
-  render(): string {
+  /** The counts so far, by label set: what another process adds to its own (cluster). */
+  snapshot(): CounterSnapshot {
+    return [...this.all].map(([labels, series]) => [labels, series.value] as const);
+  }
+
+  /** The counter as scraped; given snapshots (one per process), their sums by label set. */
+  render(parts: readonly CounterSnapshot[] = [this.snapshot()]): string {
+    const sums = new Map<string, number>();
+    for (const part of parts) for (const [labels, value] of part) sums.set(labels, (sums.get(labels) ?? 0) + value);
     let text = header(this.name, this.help, 'counter');
-    for (const [labels, series] of this.all) text += `${this.name}${labels === '' ? '' : `{${labels}}`} ${formatValue(series.value)}\n`;
+    for (const [labels, value] of sums) text += `${this.name}${labels === '' ? '' : `{${labels}}`} ${formatValue(value)}\n`;
     return text;
   }
 }
+
+/** A counter's series as [rendered label set, value] pairs. */
+export type CounterSnapshot = ReadonlyArray<readonly [labels: string, value: number]>;
 
 /** A gauge read when scraped. */
 export function renderGauge(name: string, help: string, value: number): string {

@@ -1,4 +1,6 @@
+import type { Channel } from '../cluster/channel.js';
 import type { Config } from '../config.js';
+import { ClusterLimiterStore } from './cluster.js';
 import type { Log } from '../log.js';
 import type { LimiterStore } from './limiter.js';
 import { LoginLimiter } from './login-limiter.js';
@@ -21,11 +23,15 @@ export function loginLimitPolicy(config: Config): LoginLimitPolicy {
   };
 }
 
-/** Counters in memory for one instance; in Redis when GATEHOUSE_REDIS_URL is set, shared by all. */
-export async function openLoginLimiter(config: Config, log: Log): Promise<OpenedLimiter> {
+/**
+ * Counters in Redis when GATEHOUSE_REDIS_URL is set, shared by all instances; otherwise in
+ * memory: this process's, or, in a worker of a cluster (`primary` given), the primary's.
+ */
+export async function openLoginLimiter(config: Config, log: Log, primary?: Channel): Promise<OpenedLimiter> {
   const policy = loginLimitPolicy(config);
   if (config.redisUrl === undefined) {
-    return { limiter: new LoginLimiter(new MemoryLimiterStore(), policy), close: () => Promise.resolve() };
+    const store = primary ? new ClusterLimiterStore(primary) : new MemoryLimiterStore();
+    return { limiter: new LoginLimiter(store, policy), close: () => Promise.resolve() };
   }
   // Loaded only when used: the client is 55 modules that a server without Redis need not hold.
   const [{ Redis }, { RedisLimiterStore }] = await Promise.all([import('ioredis'), import('./redis.js')]);

@@ -27,9 +27,11 @@ export class HashQueue {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
-  constructor(options: HashQueueOptions = {}) {
-    this.concurrency = Math.max(1, options.concurrency ?? Math.min(availableParallelism() + 1, threadPoolSize() - 1));
-    this.maxWaiting = Math.max(0, options.maxWaiting ?? 64 * availableParallelism());
+  /** `processes`: how many servers share the machine's cores (GATEHOUSE_WORKERS); each takes its share of the defaults. */
+  constructor(options: HashQueueOptions = {}, processes = 1) {
+    const cores = Math.max(1, Math.ceil(availableParallelism() / Math.max(1, processes)));
+    this.concurrency = Math.max(1, options.concurrency ?? Math.min(cores + 1, threadPoolSize() - 1));
+    this.maxWaiting = Math.max(0, options.maxWaiting ?? 64 * cores);
   }
 
   async run<T>(task: () => Promise<T>): Promise<T> {

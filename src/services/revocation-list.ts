@@ -32,6 +32,7 @@ export class RevocationList {
   private inflight: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly listeners: Array<(jti: string) => void> = [];
+  private publish: ((tokens: readonly RevokedAccessToken[]) => void) | undefined;
 
   constructor(
     private readonly store: RevocationStore,
@@ -73,6 +74,25 @@ export class RevocationList {
 
   /** Tokens revoked elsewhere in this process's store writes (family revocations). */
   note(tokens: readonly RevokedAccessToken[]): void {
+    this.remember(tokens);
+    if (tokens.length > 0) this.publish?.(tokens);
+  }
+
+  /**
+   * Also tells `publish` of every revocation this process makes (the primary of a cluster
+   * passes them to the other workers at once; without it they would learn of them from the
+   * store within an interval).
+   */
+  publishTo(publish: (tokens: readonly RevokedAccessToken[]) => void): void {
+    this.publish = publish;
+  }
+
+  /** Revocations another worker of the cluster made: known here at once, not told again. */
+  noteFromPeer(tokens: readonly RevokedAccessToken[]): void {
+    this.remember(tokens);
+  }
+
+  private remember(tokens: readonly RevokedAccessToken[]): void {
     for (const token of tokens) {
       const known = this.revoked.has(token.jti);
       this.revoked.set(token.jti, token.expiresAt);
@@ -101,7 +121,7 @@ export class RevocationList {
   private async load(): Promise<void> {
     const started = this.clock.now();
     const rows = await this.store.since(this.cursor, started);
-    this.note(rows);
+    this.remember(rows);
     for (const [jti, expiresAt] of this.revoked) if (expiresAt <= started) this.revoked.delete(jti);
     this.cursor = Math.max(0, started - OVERLAP_MS);
     this.lastSuccess = started;

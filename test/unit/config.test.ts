@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../src/config.js';
@@ -83,6 +84,15 @@ describe('configuration', () => {
     refused({ GATEHOUSE_ROLE_SCOPES: 'user' }, /^GATEHOUSE_ROLE_SCOPES entry "user"/);
     refused({ GATEHOUSE_ARGON2_MEMORY: '1024' }, /^GATEHOUSE_ARGON2_MEMORY must be between 19456/);
     refused({ GATEHOUSE_KEY_ENCRYPTION_KEY: 'abc' }, /^GATEHOUSE_KEY_ENCRYPTION_KEY must be 32 bytes/);
+  });
+
+  it('runs one server process unless GATEHOUSE_WORKERS asks for more (a number, or auto: one per core)', () => {
+    assert.equal(loadConfig({}, '/srv').workers, 1);
+    assert.equal(loadConfig({ GATEHOUSE_WORKERS: '4' }, '/srv').workers, 4);
+    assert.equal(loadConfig({ GATEHOUSE_WORKERS: 'auto' }, '/srv').workers, Math.min(availableParallelism(), 64));
+    refused({ GATEHOUSE_WORKERS: '0' }, /^GATEHOUSE_WORKERS must be between 1 and 64, got 0$/);
+    refused({ GATEHOUSE_WORKERS: '65' }, /^GATEHOUSE_WORKERS must be between 1 and 64/);
+    refused({ GATEHOUSE_WORKERS: 'many' }, /^GATEHOUSE_WORKERS must be a whole number or auto, got "many"$/);
   });
 
   it('refuses an unknown GATEHOUSE_ variable, which is usually a typo', () => {

@@ -34,6 +34,20 @@ describe('hash queue', () => {
     assert.deepEqual(queue.depth, { running: 0, waiting: 0 });
   });
 
+  it('takes its share of the cores when several server processes share them (GATEHOUSE_WORKERS)', async () => {
+    // As many processes as cores: each gets one core, so two hashes at once (one in reserve)
+    // and 64 waiting, instead of the whole machine's figures in every process.
+    const queue = new HashQueue({}, availableParallelism());
+    const g = gate();
+    const runs = Array.from({ length: 70 }, () => queue.run(() => g.promise));
+    const shed = Promise.allSettled(runs.slice(66));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(queue.depth, { running: 2, waiting: 64 });
+    for (const outcome of await shed) assert.ok(outcome.status === 'rejected' && outcome.reason instanceof Unavailable);
+    g.open();
+    await Promise.all(runs.slice(0, 66));
+  });
+
   it('sheds work past the waiting limit with Unavailable, and recovers', async () => {
     const queue = new HashQueue({ concurrency: 1, maxWaiting: 1 });
     const g = gate();

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, onResponseHookHandler } from 'fastify';
 import type { Audit } from '../../services/audit.js';
 import type { AuditEvent } from '../../store/store.js';
-import { Counter, renderGauge, type Series } from '../prometheus.js';
+import { Counter, renderGauge, type CounterSnapshot, type Series } from '../prometheus.js';
 
 const STATUS_CLASSES = ['0xx', '1xx', '2xx', '3xx', '4xx', '5xx'] as const;
 /** The route label of requests no route matched: their paths are the client's choice, so not a label. */
@@ -63,20 +63,47 @@ export class Metrics {
     };
   }
 
-  render(): string {
+  /** This process's figures, for the worker that answers a scrape of a cluster to add up. */
+  snapshot(): MetricsSnapshot {
     const memory = process.memoryUsage();
+    return {
+      startTime: Math.round(performance.timeOrigin) / 1000,
+      uptime: process.uptime(),
+      rss: memory.rss,
+      heapUsed: memory.heapUsed,
+      counters: this.counters().map((counter) => counter.snapshot()),
+    };
+  }
+
+  /**
+   * The exposition. Given the snapshots of every worker of a cluster, counters are their sums,
+   * memory the total, start time the earliest and uptime the longest: one scrape answers for
+   * the whole server, whichever worker it reaches.
+   */
+  render(snapshots: readonly MetricsSnapshot[] = [this.snapshot()]): string {
+    const sum = (pick: (s: MetricsSnapshot) => number): number => snapshots.reduce((total, s) => total + pick(s), 0);
+    const counters = this.counters();
     return (
-      renderGauge('process_start_time_seconds', 'Start time of the process since the Unix epoch, in seconds.', Math.round(performance.timeOrigin) / 1000) +
-      renderGauge('process_uptime_seconds', 'Seconds since the process started.', process.uptime()) +
-      renderGauge('process_resident_memory_bytes', 'Resident memory size in bytes.', memory.rss) +
-      renderGauge('nodejs_heap_size_used_bytes', 'V8 heap in use, in bytes.', memory.heapUsed) +
-      this.http.render() +
-      this.logins.render() +
-      this.rotations.render() +
-      this.reuse.render() +
-      this.revoked.render()
+      renderGauge('process_start_time_seconds', 'Start time of the process since the Unix epoch, in seconds.', Math.min(...snapshots.map((s) => s.startTime))) +
+      renderGauge('process_uptime_seconds', 'Seconds since the process started.', Math.max(...snapshots.map((s) => s.uptime))) +
+      renderGauge('process_resident_memory_bytes', 'Resident memory size in bytes (all workers of a cluster).', sum((s) => s.rss)) +
+      renderGauge('nodejs_heap_size_used_bytes', 'V8 heap in use, in bytes (all workers of a cluster).', sum((s) => s.heapUsed)) +
+      counters.map((counter, i) => counter.render(snapshots.map((s) => s.counters[i] ?? []))).join('')
     );
   }
+
+  private counters(): readonly Counter[] {
+    return [this.http, this.logins, this.rotations, this.reuse, this.revoked];
+  }
+}
+
+/** What one process counted, as the worker that answers a cluster's scrape receives it. */
+export interface MetricsSnapshot {
+  readonly startTime: number;
+  readonly uptime: number;
+  readonly rss: number;
+  readonly heapUsed: number;
+  readonly counters: readonly CounterSnapshot[];
 }
 
 /**

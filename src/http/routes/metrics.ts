@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import type { BearerAuthenticator } from '../../services/bearer.js';
-import type { Metrics } from '../plugins/metrics.js';
+import { Unavailable } from '../../errors.js';
+import type { Metrics, MetricsSnapshot } from '../plugins/metrics.js';
 import { requireScopes } from '../plugins/auth.js';
 import { PROMETHEUS_CONTENT_TYPE } from '../prometheus.js';
 import { DetailBody } from '../schemas/common.js';
@@ -11,7 +12,7 @@ import { DetailBody } from '../schemas/common.js';
  * login failure counts are nobody else's business, and Prometheus can fetch a token
  * itself (its scrape config's `oauth2` block does the client_credentials grant).
  */
-export function metricsRoutes(app: FastifyInstance, bearer: BearerAuthenticator, metrics: Metrics): void {
+export function metricsRoutes(app: FastifyInstance, bearer: BearerAuthenticator, metrics: Metrics, cluster?: MetricsOfCluster): void {
   app.get(
     '/metrics',
     {
@@ -26,10 +27,27 @@ export function metricsRoutes(app: FastifyInstance, bearer: BearerAuthenticator,
           200: { description: 'Prometheus text format', content: { 'text/plain': { schema: Type.String() } } },
           401: DetailBody,
           403: DetailBody,
+          503: DetailBody,
         },
       },
       onRequest: requireScopes(bearer, 'metrics'),
     },
-    async (_request, reply) => reply.header('content-type', PROMETHEUS_CONTENT_TYPE).send(metrics.render()),
+    async (_request, reply) => {
+      let snapshots: readonly MetricsSnapshot[] | undefined;
+      if (cluster) {
+        try {
+          snapshots = await cluster.snapshots();
+        } catch {
+          // A part of the counts would read as a counter reset: no answer is better.
+          throw new Unavailable('The workers’ metrics cannot be gathered right now', 1);
+        }
+      }
+      return reply.header('content-type', PROMETHEUS_CONTENT_TYPE).send(metrics.render(snapshots));
+    },
   );
+}
+
+/** In a worker of a cluster: every worker's figures, so that one scrape covers the server. */
+export interface MetricsOfCluster {
+  snapshots(): Promise<readonly MetricsSnapshot[]>;
 }
