@@ -61,7 +61,9 @@ export class MemoryLimiterStore implements LimiterStore {
     if (state !== undefined && state.blockedUntil > now) return { allowed: false, retryAfterMs: state.blockedUntil - now };
     const failures = (state?.failures ?? 0) + 1;
     const wait = backoffMs(failures, policy);
-    this.accounts.set(key, { failures, blockedUntil: now + wait, expiresAt: now + wait + policy.accountMemoryMs }, now);
+    // No wait, no block: "blocked until now" would refuse a parallel attempt whose `now` was
+    // read a moment earlier (another worker or instance) for a free failure.
+    this.accounts.set(key, { failures, blockedUntil: wait > 0 ? now + wait : 0, expiresAt: now + wait + policy.accountMemoryMs }, now);
     return ALLOWED;
   }
 

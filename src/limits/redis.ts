@@ -37,7 +37,9 @@ if failures > free then
   wait = tonumber(ARGV[4 + math.min(failures - free, #ARGV - 4)])
 end
 local forget = now + wait + tonumber(ARGV[3])
-redis.call('HSET', KEYS[1], 'failures', int(failures), 'blocked_until', int(now + wait), 'forget_at', int(forget))
+local blocked_until = 0
+if wait > 0 then blocked_until = now + wait end
+redis.call('HSET', KEYS[1], 'failures', int(failures), 'blocked_until', int(blocked_until), 'forget_at', int(forget))
 redis.call('PEXPIRE', KEYS[1], int(forget - now + tonumber(ARGV[2])))
 return 0
 `;

@@ -46,6 +46,15 @@ export function limiterContract(name: string, open: () => Promise<LimiterFixture
       }
     }
 
+    it('does not refuse a free attempt whose time was read a moment before another one’s (parallel workers or instances)', async () => {
+      const alice = account();
+      const policy: LoginLimitPolicy = DEFAULT_LOGIN_LIMITS;
+      const t = 1_700_000_000_000;
+      assert.deepEqual(await store.reserveAccountAttempt(alice, t + 5, policy), { allowed: true });
+      // Arrives second, but its clock was read 5 ms earlier: still a free failure, not a wait.
+      assert.deepEqual(await store.reserveAccountAttempt(alice, t, policy), { allowed: true });
+    });
+
     it('lets five failures through free, then waits 1 s, 2 s, 4 s … after each further one, up to 15 minutes', async () => {
       const clock = new ManualClock();
       const alice = account();
