@@ -7,14 +7,15 @@ export const LIMITS_KIND = 'limits';
 
 type Operation = Exclude<keyof LimiterStore, 'close'>;
 
-const OPERATIONS: ReadonlySet<string> = new Set<Operation>([
-  'reserveAccountAttempt',
-  'resetAccount',
-  'reserveIpAttempt',
-  'releaseIpAttempt',
-  'rememberIp',
-  'isKnownIp',
-]);
+/** Each operation, and where its `now` argument is (none for resetAccount). */
+const NOW_ARGUMENT: Readonly<Record<Operation, number | undefined>> = {
+  reserveAccountAttempt: 1,
+  resetAccount: undefined,
+  reserveIpAttempt: 1,
+  releaseIpAttempt: 1,
+  rememberIp: 2,
+  isKnownIp: 2,
+};
 
 /**
  * The login counters of a cluster without Redis: kept by the primary in one memory store, so
@@ -58,12 +59,18 @@ export class ClusterLimiterStore implements LimiterStore {
   }
 }
 
-/** The primary's side: answers the workers' questions from one store. */
-export function limiterHandler(store: LimiterStore): Handler {
+/**
+ * The primary's side: answers the workers' questions from one store, timed by the primary's
+ * clock, so that the counters see one time that moves forward in the order the questions
+ * arrive (each worker read its own `now` a moment before asking).
+ */
+export function limiterHandler(store: LimiterStore, now: () => number = Date.now): Handler {
   return (payload) => {
     const { operation, args } = payload as { operation?: unknown; args?: unknown };
-    if (typeof operation !== 'string' || !OPERATIONS.has(operation) || !Array.isArray(args)) throw new Error('not a limiter operation');
+    if (typeof operation !== 'string' || !Object.hasOwn(NOW_ARGUMENT, operation) || !Array.isArray(args)) throw new Error('not a limiter operation');
+    const at = NOW_ARGUMENT[operation as Operation];
+    const timed = at === undefined ? args : args.map((arg: unknown, i) => (i === at ? now() : arg));
     const method = store[operation as Operation] as (...a: unknown[]) => Promise<unknown>;
-    return method.apply(store, args);
+    return method.apply(store, timed);
   };
 }
