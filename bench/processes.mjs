@@ -2,7 +2,7 @@
 // polling, /proc figures, and one registry so that every child dies with the bench
 // (normal end, error, Ctrl-C or SIGTERM).
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import net from 'node:net';
 import http from 'node:http';
 
@@ -125,27 +125,56 @@ export async function waitReady(child, port, path, { t0, headers, timeoutMs = 20
   }
 }
 
-/** VmRSS and VmHWM (peak) in MB from /proc/PID/status; nulls when unreadable. */
-export function memoryOf(pid) {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
-    return { rssMB: kb('VmRSS') / 1024, peakMB: kb('VmHWM') / 1024 };
-  } catch {
-    return { rssMB: null, peakMB: null };
+/**
+ * The process and its live descendants: a server may fork workers (Gatehouse with
+ * GATEHOUSE_WORKERS), and its figures are the whole tree's.
+ */
+function treeOf(pid) {
+  const pids = [pid];
+  for (let i = 0; i < pids.length; i++) {
+    try {
+      for (const tid of readdirSync(`/proc/${pids[i]}/task`)) {
+        const children = readFileSync(`/proc/${pids[i]}/task/${tid}/children`, 'utf8').trim();
+        if (children !== '') pids.push(...children.split(' ').map(Number));
+      }
+    } catch {
+      // exited meanwhile
+    }
   }
+  return pids;
+}
+
+/** VmRSS and VmHWM (peak) in MB from /proc/PID/status, summed over the process and its workers; nulls when unreadable. */
+export function memoryOf(pid) {
+  let rssMB = 0;
+  let peakMB = 0;
+  for (const p of treeOf(pid)) {
+    try {
+      const status = readFileSync(`/proc/${p}/status`, 'utf8');
+      const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN);
+      rssMB += kb('VmRSS') / 1024;
+      peakMB += kb('VmHWM') / 1024;
+    } catch {
+      if (p === pid) return { rssMB: null, peakMB: null };
+    }
+  }
+  return { rssMB, peakMB };
 }
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
-/** CPU seconds (user+system, all threads) the process used so far, from /proc/PID/stat. */
+/** CPU seconds (user+system, all threads) the process and its live workers used so far, from /proc/PID/stat. */
 export function cpuSecondsOf(pid) {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime
-  } catch {
-    return null;
+  let seconds = 0;
+  for (const p of treeOf(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      seconds += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime
+    } catch {
+      if (p === pid) return null;
+    }
   }
+  return seconds;
 }
 
 export function tail(file, lines = 15) {
