@@ -92,13 +92,13 @@ export class BearerAuthenticator {
     const users = this.store.users;
     const [by, key] = this.config.subject === 'username' ? (['username', normaliseUsername(claims.sub)] as const) : (['id', claims.sub] as const);
     const held = users.findHeld?.(by, key);
-    if (held !== undefined) return principalOf(claims, scopes, held);
+    if (held !== undefined) return userPrincipal(claims, scopes, held);
     const found = by === 'username' ? users.findByUsername(key) : users.findById(key);
-    return found.then((user) => principalOf(claims, scopes, user));
+    return found.then((user) => userPrincipal(claims, scopes, user));
   }
 }
 
-function principalOf(claims: AccessTokenClaims, scopes: readonly string[], user: UserRecord | undefined): Principal {
+function userPrincipal(claims: AccessTokenClaims, scopes: readonly string[], user: UserRecord | undefined): Principal {
   if (!user || user.disabled) throw invalidToken();
   return { sub: claims.sub, user, scopes, clientId: claims.client_id, claims };
 }
