@@ -44,7 +44,7 @@ export async function superviseWorkers(runtime: Runtime): Promise<void> {
   await bootstrapAdmin(config, store, userService(runtime), log);
   await runtime.close();
 
-  const limits = config.redisUrl === undefined ? limiterHandler(new MemoryLimiterStore()) : undefined;
+  const limits = config.redisUrl === undefined ? limiterHandler(new MemoryLimiterStore(), Date.now) : undefined;
   const slots = new Set<Slot>();
   let closing = false;
   let exitCode = 0;

@@ -60,16 +60,17 @@ export class ClusterLimiterStore implements LimiterStore {
 }
 
 /**
- * The primary's side: answers the workers' questions from one store, timed by the primary's
- * clock, so that the counters see one time that moves forward in the order the questions
- * arrive (each worker read its own `now` a moment before asking).
+ * The primary's side: answers the workers' questions from one store. Given `now` (the
+ * primary's clock), each operation is timed by it rather than by the worker, so that the
+ * counters see one time that moves forward in the order the questions arrive (each worker
+ * read its own a moment before asking).
  */
-export function limiterHandler(store: LimiterStore, now: () => number = Date.now): Handler {
+export function limiterHandler(store: LimiterStore, now?: () => number): Handler {
   return (payload) => {
     const { operation, args } = payload as { operation?: unknown; args?: unknown };
     if (typeof operation !== 'string' || !Object.hasOwn(NOW_ARGUMENT, operation) || !Array.isArray(args)) throw new Error('not a limiter operation');
     const at = NOW_ARGUMENT[operation as Operation];
-    const timed = at === undefined ? args : args.map((arg: unknown, i) => (i === at ? now() : arg));
+    const timed = at === undefined || now === undefined ? args : args.map((arg: unknown, i) => (i === at ? now() : arg));
     const method = store[operation as Operation] as (...a: unknown[]) => Promise<unknown>;
     return method.apply(store, timed);
   };

@@ -4,6 +4,7 @@ import { Channel } from '../../src/cluster/channel.js';
 import { ClusterLimiterStore, limiterHandler, LIMITS_KIND } from '../../src/limits/cluster.js';
 import { MemoryLimiterStore } from '../../src/limits/memory.js';
 import { DEFAULT_LOGIN_LIMITS } from '../../src/limits/policy.js';
+import { limiterContract } from './contract.js';
 
 /** A worker's store wired to a primary's memory store through two channels, as over IPC. */
 function overChannel(primaryNow?: () => number): ClusterLimiterStore {
@@ -18,18 +19,11 @@ function overChannel(primaryNow?: () => number): ClusterLimiterStore {
   return new ClusterLimiterStore(worker);
 }
 
-describe('cluster login counters', () => {
-  it('pass every operation to the primary’s store', async () => {
-    const store = overChannel(() => 1_000_000);
-    const policy = DEFAULT_LOGIN_LIMITS;
-    assert.deepEqual(await store.reserveIpAttempt('ip', 0, policy), { allowed: true });
-    assert.equal(await store.isKnownIp('a', 'ip', 0), false);
-    await store.rememberIp('a', 'ip', 0, policy);
-    assert.equal(await store.isKnownIp('a', 'ip', 0), true);
-    await store.releaseIpAttempt('ip', 0);
-    await store.resetAccount('a');
-  });
+// Every operation through the channel, with the workers' own times passed through: the same
+// behaviour as the memory store it reaches.
+limiterContract('cluster (through the primary)', async () => ({ store: overChannel(), cleanup: () => Promise.resolve() }));
 
+describe('cluster login counters', () => {
   it('are timed by the primary, not by the `now` each worker sends', async () => {
     let now = 1_000_000;
     const store = overChannel(() => now);
