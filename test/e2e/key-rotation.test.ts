@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as jose from 'jose';
 import { kidOf } from '../helpers/issuer.js';
-import { login, removeDir, runCli, startServer, tempDir, type RunningServer } from '../helpers/server.js';
+import { login, poll, removeDir, runCli, startServer, tempDir, type RunningServer } from '../helpers/server.js';
 
 /** A fresh data dir with user alice; `env` is what its servers and CLI runs share. */
 async function storeWithAlice(settings: Record<string, string>): Promise<{ dir: string; env: Record<string, string> }> {
@@ -11,17 +11,6 @@ async function storeWithAlice(settings: Record<string, string>): Promise<{ dir: 
   const added = await runCli(['user', 'add', 'alice', '--password-stdin'], env, 'correct horse battery\n');
   assert.equal(added.code, 0, added.stderr);
   return { dir, env };
-}
-
-/** `probe` every 200 ms until `done` holds or 10 s have passed; the last value either way. */
-async function poll<T>(probe: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  let value = await probe();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 200));
-    value = await probe();
-  }
-  return value;
 }
 
 /** An access token for alice, who every suite here adds first. */

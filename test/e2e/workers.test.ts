@@ -5,7 +5,7 @@ import http from 'node:http';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { freePort, removeDir, ROOT, runCli, startServer, tempDir, type RunningServer } from '../helpers/server.js';
+import { freePort, poll, removeDir, ROOT, runCli, startServer, tempDir, type RunningServer } from '../helpers/server.js';
 
 /** The worker processes of the primary (Linux: /proc lists a thread's children). */
 function workersOf(pid: number): number[] {
@@ -19,16 +19,6 @@ function alive(pid: number): boolean {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function until<T>(what: string, probe: () => T | undefined | false, timeoutMs = 15_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -69,7 +59,7 @@ describe('gatehouse serve with GATEHOUSE_WORKERS=2', () => {
     });
     primary = server.process.pid ?? 0;
     // /healthz answers once the first worker listens; wait for the second too.
-    await until('two workers', () => workersOf(primary).length === 2);
+    assert.equal((await poll(() => workersOf(primary), (pids) => pids.length === 2, 50)).length, 2, 'two workers');
     for (let i = 0; i < 20; i++) assert.equal((await request(`${server.url}/healthz`)).status, 200);
   });
   after(async () => {
@@ -135,11 +125,9 @@ describe('gatehouse serve with GATEHOUSE_WORKERS=2', () => {
     const [victim] = workersOf(primary);
     assert.ok(victim);
     process.kill(victim, 'SIGKILL');
-    const replaced = await until('a new worker', () => {
-      const now = workersOf(primary);
-      return now.length === 2 && !now.includes(victim) ? now : undefined;
-    });
+    const replaced = await poll(() => workersOf(primary), (pids) => pids.length === 2 && !pids.includes(victim), 50);
     assert.equal(replaced.length, 2);
+    assert.ok(!replaced.includes(victim), 'a new worker in place of the one killed');
     for (let i = 0; i < 4; i++) assert.equal((await request(`${server.url}/healthz`)).status, 200);
   });
 
@@ -148,7 +136,7 @@ describe('gatehouse serve with GATEHOUSE_WORKERS=2', () => {
     const exited = new Promise<number | null>((resolve) => server.process.once('exit', (code) => resolve(code)));
     server.process.kill('SIGTERM');
     assert.equal(await exited, 0);
-    for (const pid of workers) await until(`worker ${pid} to exit`, () => !alive(pid), 5_000);
+    for (const pid of workers) assert.equal(await poll(() => alive(pid), (running) => !running, 50), false, `worker ${pid} exited`);
   });
 });
 

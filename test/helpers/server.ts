@@ -114,3 +114,14 @@ export async function login(url: string, username: string, password: string, ext
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
+
+/** `probe` every `everyMs` until `done` holds or 10 s have passed; the last value either way (the caller asserts on it). */
+export async function poll<T>(probe: () => T | Promise<T>, done: (value: T) => boolean, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  let value = await probe();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, everyMs));
+    value = await probe();
+  }
+  return value;
+}
