@@ -8,7 +8,7 @@ type Validate = ReturnType<ReturnType<ValidatorFactory>>;
 type Serialize = ReturnType<ReturnType<SerializerFactory>>;
 
 // Synchronous loading on first use: a route's first request cannot wait for an import().
-const require = createRequire(import.meta.url);
+const requireCjs = createRequire(import.meta.url);
 
 /** Calls `make` once, on the first call of the function it returns. */
 function once<T>(make: () => T): () => T {
@@ -36,8 +36,8 @@ function once<T>(make: () => T): () => T {
  * does not compile still fails there.
  */
 export function lazyCompilers(): { buildValidator: ValidatorFactory; buildSerializer: SerializerFactory } {
-  const validatorFactory = once(() => (require('@fastify/ajv-compiler') as AjvCompiler)());
-  const serializerFactory = once(() => (require('@fastify/fast-json-stringify-compiler') as FastJsonStringifyCompiler)());
+  const validatorFactory = once(() => (requireCjs('@fastify/ajv-compiler') as AjvCompiler)());
+  const serializerFactory = once(() => (requireCjs('@fastify/fast-json-stringify-compiler') as FastJsonStringifyCompiler)());
   return {
     buildValidator(externalSchemas, options) {
       const compiler = once(() => validatorFactory()(externalSchemas, options));
