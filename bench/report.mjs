@@ -144,7 +144,38 @@ export function renderTables(figures, meta) {
   if (disturbed.length) {
     out.push(`\nWARNING: other work on the machine used more than 0.25 cores during: ${disturbed.join(', ')}. Those figures are low; run again on a quiet machine.`);
   }
+  const spread = unsteady(figures);
+  if (spread.length) {
+    out.push(
+      `\nNOTE: rounds or samples differ by more than ${UNSTEADY_LIMIT * 100}% (highest ÷ lowest) in: ${spread.map((u) => `${u.what} ${u.percent}%`).join(', ')}.` +
+        ' A goal near its target can come out either way in another run; more rounds (BENCH_ROUNDS) steady the medians.',
+    );
+  }
   return out.join('\n');
+}
+
+/** Highest ÷ lowest − 1 above which a figure's rounds are reported as unsteady. */
+export const UNSTEADY_LIMIT = 0.15;
+
+/**
+ * Figures whose rounds (load scenarios) or samples (in-process ceilings) disagree by more than
+ * `limit`: their medians, and the goals computed from them, may move in the next run.
+ */
+export function unsteady(figures, limit = UNSTEADY_LIMIT) {
+  const found = [];
+  const check = (what, values) => {
+    const v = values.filter((x) => typeof x === 'number' && Number.isFinite(x) && x > 0);
+    if (v.length < 2) return;
+    const spread = Math.max(...v) / Math.min(...v) - 1;
+    if (spread > limit) found.push({ what, percent: Math.round(spread * 100) });
+  };
+  for (const scenario of ['me', 'refresh', 'cold', 'login', 'storm']) {
+    for (const [id, d] of Object.entries(figures[scenario] ?? {})) check(`${scenario}/${id}`, (scenario === 'storm' ? d.me?.roundsRps : d.roundsRps) ?? []);
+  }
+  for (const [name, value] of Object.entries(figures.ceilings ?? {})) {
+    check(`ceiling ${name}`, (value.samples ?? []).map((s) => s.micros ?? s.msPerVerify));
+  }
+  return found;
 }
 
 /** Figures during which the rest of the machine was busy (other cores > 0.25). */

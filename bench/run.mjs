@@ -13,7 +13,7 @@ import { formatTable, runMiddlewareBench } from './middleware.mjs';
 import { installCleanup, stop, stopAll, memoryOf, waitForQuiet, idleSetting } from './processes.mjs';
 import { SCENARIOS, coldStart } from './scenarios.mjs';
 import { runScenario, disturbed } from './rounds.mjs';
-import { median, evaluateGoals, renderTables, writeJson } from './report.mjs';
+import { median, evaluateGoals, renderTables, unsteady, writeJson } from './report.mjs';
 import { closeAgent } from './tokens.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -148,6 +148,7 @@ async function main() {
     }
 
     figures.goals = evaluateGoals(figures);
+    figures.unsteady = unsteady(figures);
     process.stdout.write(`${renderTables(figures, meta)}\n`);
 
     if (cfg.middleware) {

@@ -1,0 +1,36 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { renderTables, unsteady } from '../../bench/report.mjs';
+
+const ceilings = {
+  es256: { micros: 100, ceilingRps: 10_000, otherCpu: 0, samples: [{ micros: 100 }, { micros: 104 }] },
+  argon2id: { msPerVerify: 20, ceilingRps: 100, parallelRps: 90, cores: 2, otherCpu: 0, params: { memoryCost: 19456, timeCost: 2, parallelism: 1 }, samples: [{ msPerVerify: 20 }, { msPerVerify: 25 }] },
+  bcrypt: { msPerVerify: 250, ceilingRps: 8, cores: 2, otherCpu: 0 },
+};
+
+describe('bench report: unsteady figures', () => {
+  it('names the figures whose rounds or samples differ by more than 15%, and only those', () => {
+    const figures = {
+      me: { hello: { roundsRps: [16_000, 19_200] }, gatehouse: { roundsRps: [10_000, 11_000] } },
+      cold: { gatehouse: { roundsRps: [3_100, 4_700] } },
+      storm: { gatehouse: { me: { roundsRps: [3_000, 3_400] } } },
+      ceilings,
+    };
+    assert.deepEqual(unsteady(figures), [
+      { what: 'me/hello', percent: 20 },
+      { what: 'cold/gatehouse', percent: 52 },
+      { what: 'ceiling argon2id', percent: 25 },
+    ]);
+  });
+
+  it('says nothing of a single round, or of a failed one', () => {
+    assert.deepEqual(unsteady({ me: { port: { roundsRps: [7_000] }, seed: { roundsRps: [null, 1_000] } }, ceilings: {} }), []);
+  });
+
+  it('prints the note under the goals', () => {
+    const figures = { me: { gatehouse: { rps: 10_000, roundsRps: [8_000, 12_000], ok: 1, non2xx: 0 } }, ceilings, goals: [] };
+    const meta = { contenders: [{ id: 'gatehouse', status: 'ran' }], scenarios: [{ id: 'me', title: 'GET /users/me' }] };
+    const text = renderTables(figures, meta);
+    assert.match(text, /NOTE: rounds or samples differ by more than 15% \(highest ÷ lowest\) in: me\/gatehouse 50%, ceiling argon2id 25%\./);
+  });
+});
