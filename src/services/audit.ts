@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Log } from '../log.js';
 import type { AuditEvent, Store } from '../store/store.js';
+import { uuidV7 } from '../uuid-v7.js';
 
 export type AuditType =
   | 'login.success'
@@ -110,9 +110,10 @@ export class Audit {
    * the listeners.
    */
   event(type: AuditType, fields: AuditFields = {}): AuditEvent {
+    const at = this.clock.now();
     return {
-      id: randomUUID(),
-      at: this.clock.now(),
+      id: uuidV7(at),
+      at,
       type,
       userId: fields.userId ?? null,
       username: fields.username ?? null,

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { InvalidGrant } from '../errors.js';
 import type { AuditEvent, FamilySelector, RefreshFamily, RefreshTokenRecord, Store, UserRecord } from '../store/store.js';
 import type { AccessTokenClaims } from '../tokens/access-token.js';
 import { hashRefreshToken, isRefreshTokenShaped, newRefreshToken } from '../tokens/refresh-token.js';
+import { uuidV7 } from '../uuid-v7.js';
 import type { Audit } from './audit.js';
 import type { RevocationList } from './revocation-list.js';
 
@@ -43,7 +43,7 @@ export class RefreshTokens {
     const now = this.clock.now();
     const { token, hash } = newRefreshToken();
     await this.store.refresh.startFamily(
-      { id: randomUUID(), userId: user.id, clientId, scopes, createdAt: now, expiresAt: now + this.config.refreshTokenTtl * 1000 },
+      { id: uuidV7(now), userId: user.id, clientId, scopes, createdAt: now, expiresAt: now + this.config.refreshTokenTtl * 1000 },
       { hash, createdAt: now, accessJti: access.jti, accessExpiresAt: access.exp * 1000 },
       event,
     );
