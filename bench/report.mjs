@@ -106,12 +106,16 @@ export function renderTables(figures, meta) {
   out.push('\n## in-process ceilings (bench process: before any server starts, and ES256/argon2id again before each Gatehouse cold/login round; median)');
   const each = (ceiling, figure, digits) => (ceiling.samples ?? [ceiling]).map((s) => num(figure(s), digits)).join(' ');
   const parallelMs = (s) => (1000 * s.cores) / s.parallelRps;
+  const parallelMicros = (s) => (1e6 * s.cores) / s.parallelRps;
   const wake = figures.machine?.wakeRoundTrip;
   out.push(
     table(
       ['what', 'per op', 'ceiling /s', 'other cores', 'samples'],
       [
         ['ES256 verify (node:crypto, P-256, ieee-p1363), 1 thread', `${num(c.es256.micros, 1)} µs`, num(c.es256.ceilingRps), num(c.es256.otherCpu, 2), each(c.es256, (s) => s.micros, 1)],
+        ...(c.es256.parallelRps
+          ? [[`  the same, ${c.es256.cores} at once (measured; one thread each)`, `${num(parallelMicros(c.es256), 1)} µs`, num(c.es256.parallelRps), num(c.es256.otherCpu, 2), each(c.es256, parallelMicros, 1)]]
+          : []),
         [
           `argon2id verify m=${c.argon2id.params.memoryCost},t=${c.argon2id.params.timeCost},p=${c.argon2id.params.parallelism} × ${c.argon2id.cores} cores`,
           `${num(c.argon2id.msPerVerify, 1)} ms`,
@@ -133,13 +137,23 @@ export function renderTables(figures, meta) {
       figures.goals.map((g) => [g.what, g.target, fmtGoal(g.id, g.value), g.verdict, fmtGoal(g.id, g.references.port), fmtGoal(g.id, g.references.seed)]),
     ),
   );
+  // What the machine gives with every core at once, next to the one-thread ceilings the goals use.
+  const references = [];
   const logins = figures.login?.gatehouse?.rps;
   if (logins && c.argon2id.parallelRps) {
-    out.push(
-      `\nFor reference: Gatehouse logins/s ÷ argon2id verifies/s with all ${c.argon2id.cores} cores at once in-process = ${(logins / c.argon2id.parallelRps).toFixed(2)}` +
+    references.push(
+      `For reference: Gatehouse logins/s ÷ argon2id verifies/s with all ${c.argon2id.cores} cores at once in-process = ${(logins / c.argon2id.parallelRps).toFixed(2)}` +
         ` (that rate is ${(c.argon2id.parallelRps / c.argon2id.ceilingRps).toFixed(2)} of the ceiling on this machine).`,
     );
   }
+  const cold = figures.cold?.gatehouse?.rps;
+  if (cold && c.es256.parallelRps) {
+    references.push(
+      `For reference: Gatehouse never-seen tokens/s ÷ ES256 verifies/s with all ${c.es256.cores} cores at once in-process = ${(cold / c.es256.parallelRps).toFixed(2)}` +
+        ` (that rate is ${(c.es256.parallelRps / c.es256.ceilingRps).toFixed(2)} of the one-thread ceiling on this machine).`,
+    );
+  }
+  if (references.length) out.push(`\n${references.join('\n')}`);
   const disturbed = disturbances(figures);
   if (disturbed.length) {
     out.push(`\nWARNING: other work on the machine used more than 0.25 cores during: ${disturbed.join(', ')}. Those figures are low; run again on a quiet machine.`);

@@ -104,7 +104,7 @@ async function main() {
     machine: { wakeRoundTrip: await disturbed(() => wakeRoundTripMicros(), cfg.quietWait) },
   };
   const [es256, argon2id] = [samples.es256[0], samples.argon2id[0]];
-  log(`  ES256 verify ${es256.micros.toFixed(1)} µs; argon2id verify ${argon2id.msPerVerify.toFixed(1)} ms; bcrypt-12 verify ${figures.ceilings.bcrypt.msPerVerify.toFixed(0)} ms; thread wake round trip ${figures.machine.wakeRoundTrip.micros.toFixed(1)} µs`);
+  log(`  ES256 verify ${es256.micros.toFixed(1)} µs (${es256.cores} at once: ${es256.parallelRps.toFixed(0)}/s); argon2id verify ${argon2id.msPerVerify.toFixed(1)} ms; bcrypt-12 verify ${figures.ceilings.bcrypt.msPerVerify.toFixed(0)} ms; thread wake round trip ${figures.machine.wakeRoundTrip.micros.toFixed(1)} µs`);
   const ceilingOf = { cold: 'es256', login: 'argon2id' };
   const beforeRound = async (scenarioId, entry) => {
     const name = ceilingOf[scenarioId];

@@ -34,3 +34,34 @@ describe('bench report: unsteady figures', () => {
     assert.match(text, /NOTE: rounds or samples differ by more than 15% \(highest ÷ lowest\) in: me\/gatehouse 50%, ceiling argon2id 25%\./);
   });
 });
+
+describe('bench report: all cores at once', () => {
+  it('prints the ES256 all-cores row and how the never-seen tokens compare with it, next to the logins line', () => {
+    const figures = {
+      cold: { gatehouse: { rps: 4_000, roundsRps: [4_000, 4_000], ok: 1, non2xx: 0 } },
+      login: { gatehouse: { rps: 72, roundsRps: [72, 72], ok: 1, non2xx: 0 } },
+      ceilings: { ...ceilings, es256: { ...ceilings.es256, cores: 2, parallelRps: 16_000 } },
+      goals: [],
+    };
+    const meta = {
+      contenders: [{ id: 'gatehouse', status: 'ran' }],
+      scenarios: [
+        { id: 'cold', title: 'never-seen tokens' },
+        { id: 'login', title: 'logins' },
+      ],
+    };
+    const text = renderTables(figures, meta);
+    assert.match(text, /the same, 2 at once \(measured; one thread each\) +125\.0 µs +16,000/);
+    assert.match(text, /logins\/s ÷ argon2id verifies\/s with all 2 cores at once in-process = 0\.80 \(that rate is 0\.90 of the ceiling/);
+    assert.match(text, /never-seen tokens\/s ÷ ES256 verifies\/s with all 2 cores at once in-process = 0\.25 \(that rate is 1\.60 of the one-thread ceiling/);
+  });
+
+  it('leaves both out when the ceilings carry no all-cores figure (an older results file)', () => {
+    const figures = { cold: { gatehouse: { rps: 4_000, roundsRps: [4_000], ok: 1, non2xx: 0 } }, ceilings: { ...ceilings, argon2id: { ...ceilings.argon2id, parallelRps: undefined } }, goals: [] };
+    const meta = { contenders: [{ id: 'gatehouse', status: 'ran' }], scenarios: [{ id: 'cold', title: 'never-seen tokens' }] };
+    const text = renderTables(figures, meta);
+    assert.doesNotMatch(text, /at once \(measured; one thread each\)/);
+    assert.doesNotMatch(text, /For reference/);
+  });
+});
+
