@@ -54,25 +54,35 @@ export async function es256VerifyMicros(seconds = 1) {
 
 /** Verifies/s with `threads` worker threads verifying at once, started together. */
 async function es256VerifiesAtOnce(sample, threads, seconds) {
-  const gate = new Int32Array(new SharedArrayBuffer(8)); // [0]: go, [1]: threads warmed up
+  const gate = new Int32Array(new SharedArrayBuffer(8)); // [0]: go, [1]: threads ready
   const source = `const { workerData, parentPort } = require('node:worker_threads');
     const { verify } = require('node:crypto');
     const { sample, seconds, gate } = workerData;
     const loop = ${verifyLoop.toString()};
-    const key = { key: sample.publicKey, dsaEncoding: 'ieee-p1363' };
-    for (let i = 0; i < 500; i++) verify('sha256', sample.input, key, sample.signature);
     Atomics.add(gate, 1, 1);
     Atomics.wait(gate, 0, 0);
     parentPort.postMessage(loop(sample, seconds));`;
   const workers = Array.from({ length: threads }, () => new Worker(source, { eval: true, workerData: { sample, seconds, gate } }));
+  let failed = null;
+  const results = workers.map(
+    (w) =>
+      new Promise((resolve, reject) => {
+        w.once('message', resolve);
+        w.once('error', (error) => reject((failed = error)));
+        w.once('exit', (code) => code !== 0 && reject((failed ??= new Error(`verify worker exited (${code})`))));
+      }),
+  );
   try {
-    const results = workers.map((w) => new Promise((resolve, reject) => w.once('message', resolve).once('error', reject)));
-    while (Atomics.load(gate, 1) < threads) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (Atomics.load(gate, 1) < threads) {
+      if (failed) throw failed;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
     Atomics.store(gate, 0, 1);
     Atomics.notify(gate, 0);
     const done = await Promise.all(results);
     return done.reduce((sum, { n, ms }) => sum + (n * 1000) / ms, 0);
   } finally {
+    results.forEach((r) => r.catch(() => {})); // the exits of terminate() below
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }
