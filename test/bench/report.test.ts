@@ -64,4 +64,3 @@ describe('bench report: all cores at once', () => {
     assert.doesNotMatch(text, /For reference/);
   });
 });
-
