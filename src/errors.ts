@@ -73,10 +73,14 @@ export class InvalidScope extends OAuthError {
   }
 }
 
-/** Too many failed attempts: answered 429 with Retry-After, without checking the password. */
+/**
+ * Too many attempts: answered 429 with Retry-After, without checking the password. The text
+ * says attempts, not failed ones: an attempt counts as failed until its password is found
+ * right, so parallel logins can be held back too.
+ */
 export class SlowDown extends OAuthError {
   constructor(retryAfterSeconds: number) {
-    super('slow_down', 'Too many failed login attempts; try again later', 429, retryAfterSeconds);
+    super('slow_down', 'Too many login attempts; try again later', 429, retryAfterSeconds);
   }
 }
 
