@@ -72,6 +72,8 @@ async function es256VerifiesAtOnce(sample, threads, seconds) {
         w.once('exit', (code) => code !== 0 && reject((failed ??= new Error(`verify worker exited (${code})`))));
       }),
   );
+  // Handled from the start: a worker may fail while the loop below is still waiting for the others.
+  for (const r of results) r.catch(() => {});
   try {
     while (Atomics.load(gate, 1) < threads) {
       if (failed) throw failed;
@@ -82,7 +84,6 @@ async function es256VerifiesAtOnce(sample, threads, seconds) {
     const done = await Promise.all(results);
     return done.reduce((sum, { n, ms }) => sum + (n * 1000) / ms, 0);
   } finally {
-    results.forEach((r) => r.catch(() => {})); // the exits of terminate() below
     await Promise.all(workers.map((w) => w.terminate()));
   }
 }
