@@ -12,11 +12,11 @@ export class LoadGenerator {
     this.child = track(fork(fileURLToPath(new URL('./loadgen.mjs', import.meta.url)), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
     this.pending = new Map();
     this.nextId = 1;
-    this.child.on('message', ({ id, results, loadgenCpu, error }) => {
+    this.child.on('message', ({ id, error, ...answer }) => {
       const waiter = this.pending.get(id);
       this.pending.delete(id);
       if (error) waiter?.reject(new Error(`load generator: ${error}`));
-      else waiter?.resolve({ results, loadgenCpu });
+      else waiter?.resolve(answer);
     });
     this.child.once('exit', (code, signal) => {
       for (const waiter of this.pending.values()) waiter.reject(new Error(`load generator exited (${code ?? signal})`));
@@ -24,12 +24,15 @@ export class LoadGenerator {
     });
   }
 
-  /** Runs the specs at once (see loadgen.mjs); resolves { results: [...], loadgenCpu } (cores busy). */
-  run(...specs) {
+  /**
+   * Runs the specs at once against the server `serverPid` (see loadgen.mjs); resolves
+   * { results: [...], serverCpu, loadgenCpu, otherCpu }: cores busy over the load itself.
+   */
+  run(serverPid, ...specs) {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
-      this.child.send({ id, specs });
+      this.child.send({ id, specs, serverPid });
     });
   }
 

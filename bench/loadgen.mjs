@@ -1,6 +1,8 @@
 // The load generator: a child process (forked by load.mjs) that runs autocannon against
 // 127.0.0.1 and answers one summary per load spec over IPC. It owns its own core-time, so
-// what it costs is measured apart from the orchestrator.
+// what it costs is measured apart from the orchestrator. The core use of the server, of the
+// generator and of the machine is read here too, right before the first connection and right
+// after the last answer, so that it covers the load alone (see launch below).
 //
 // Spec kinds (all keep-alive, pipelining 1, closed loop):
 //   bearer  GET spec.path with "Authorization: Bearer <token>", tokens taken round-robin from
@@ -13,6 +15,7 @@
 // Several specs in one message run at once; the first one sets the length, the others stop
 // when it ends (login storm + /users/me).
 import autocannon from 'autocannon';
+import { cpuSecondsOf, machineBusySeconds } from './processes.mjs';
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -89,7 +92,8 @@ function refreshClients(spec, host, extra) {
   };
 }
 
-function start(spec) {
+/** The autocannon options and result bookkeeping of one spec: everything but the network. */
+function prepare(spec) {
   const url = new URL(spec.url);
   if (url.hostname !== '127.0.0.1') throw new Error(`refusing to load ${url.hostname}: loopback only`);
   const latencies = new Latencies();
@@ -109,50 +113,79 @@ function start(spec) {
     opts.method = 'POST';
     opts.requests = [{ method: 'POST', path: spec.path, headers: { 'content-type': FORM }, body: spec.body }];
   } else throw new Error(`unknown load kind ${spec.kind}`);
-
-  const t0 = performance.now();
-  let instance;
-  const done = new Promise((resolve, reject) => {
-    instance = autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
-  });
-  instance.on('response', (client, statusCode, resBytes, responseTime) => {
-    last = performance.now();
-    first ??= last - responseTime;
-    statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
-    if (statusCode >= 200 && statusCode < 300) {
-      ok++;
-      latencies.add(responseTime);
-    } else non2xx++;
-  });
-  const result = done.then((r) => {
-    const seconds = first !== null && last > first ? (last - first) / 1000 : (performance.now() - t0) / 1000;
-    return {
-      title: spec.title,
-      ok,
-      non2xx,
-      errors: r.errors,
-      timeouts: r.timeouts,
-      statusCodes,
-      seconds,
-      rps: ok / seconds,
-      latencyMs: latencies.summary(),
-      ...extra,
-    };
-  });
-  return { instance, result };
+  let answered = 0;
+  // Everything above is built before the load is timed; launch opens the connections.
+  // `onLastAnswer` runs when the last of `amount` requests is answered: autocannon itself
+  // notices only at its next whole-second tick (up to 1 s later; seen here: 0.94–0.99 s).
+  const launch = (onLastAnswer) => {
+    const t0 = performance.now();
+    let instance;
+    const done = new Promise((resolve, reject) => {
+      instance = autocannon(opts, (err, result) => (err ? reject(err) : resolve(result)));
+    });
+    instance.on('response', (client, statusCode, resBytes, responseTime) => {
+      if (spec.amount && ++answered === spec.amount) {
+        onLastAnswer?.();
+        instance.stop();
+      }
+      last = performance.now();
+      first ??= last - responseTime;
+      statusCodes[statusCode] = (statusCodes[statusCode] ?? 0) + 1;
+      if (statusCode >= 200 && statusCode < 300) {
+        ok++;
+        latencies.add(responseTime);
+      } else non2xx++;
+    });
+    const result = done.then((r) => {
+      const seconds = first !== null && last > first ? (last - first) / 1000 : (performance.now() - t0) / 1000;
+      return {
+        title: spec.title,
+        ok,
+        non2xx,
+        errors: r.errors,
+        timeouts: r.timeouts,
+        statusCodes,
+        seconds,
+        rps: ok / seconds,
+        latencyMs: latencies.summary(),
+        ...extra,
+      };
+    });
+    return { instance, result };
+  };
+  return { launch };
 }
 
-process.on('message', async ({ id, specs }) => {
-  const cpu0 = process.cpuUsage();
+/** Cores busy over the load: `serverPid`'s (null when unreadable), this process's, and the rest of the machine's. */
+function coresFrom(serverPid) {
+  const server0 = cpuSecondsOf(serverPid);
+  const busy0 = machineBusySeconds();
+  const own0 = process.cpuUsage();
   const t0 = performance.now();
+  return () => {
+    const wall = (performance.now() - t0) / 1000;
+    const own = process.cpuUsage(own0);
+    const server1 = cpuSecondsOf(serverPid);
+    const busy1 = machineBusySeconds();
+    const loadgenCpu = (own.user + own.system) / 1e6 / wall;
+    const serverCpu = server0 === null || server1 === null ? null : (server1 - server0) / wall;
+    const otherCpu = busy0 === null || busy1 === null || serverCpu === null ? null : Math.max(0, (busy1 - busy0) / wall - serverCpu - loadgenCpu);
+    return { serverCpu, loadgenCpu, otherCpu };
+  };
+}
+
+process.on('message', async ({ id, specs, serverPid }) => {
   try {
-    const runs = specs.map(start);
+    const prepared = specs.map(prepare);
+    const cores = coresFrom(serverPid);
+    let usage;
+    const loadEnded = () => (usage ??= cores());
+    const runs = prepared.map((p, i) => p.launch(i === 0 ? loadEnded : undefined));
     const primary = await runs[0].result;
+    loadEnded();
     for (const run of runs.slice(1)) run.instance.stop();
     const others = await Promise.all(runs.slice(1).map((run) => run.result));
-    const cpu = process.cpuUsage(cpu0);
-    const wall = (performance.now() - t0) / 1000;
-    process.send({ id, results: [primary, ...others], loadgenCpu: (cpu.user + cpu.system) / 1e6 / wall });
+    process.send({ id, results: [primary, ...others], ...usage });
   } catch (error) {
     process.send({ id, error: String(error?.stack ?? error) });
   }

@@ -1,19 +1,15 @@
 // Running measurements: one load run with the server's, the load generator's and the rest of
 // the machine's core use attached; a scenario's rounds interleaved across contenders
 // (A B C D A B C D), each after waiting for a quiet machine; medians into `figures`.
-import { cpuSecondsOf, machineBusySeconds, waitForQuiet, tail } from './processes.mjs';
+import { machineBusySeconds, waitForQuiet, tail } from './processes.mjs';
 import { summarise } from './report.mjs';
 
-/** One load run with the server's and the load generator's core use attached to every result. */
+/**
+ * One load run with the server's, the load generator's and the rest of the machine's core use
+ * over the load (timed in the load generator) attached to every result.
+ */
 async function measure(load, entry, specs) {
-  const cpu0 = cpuSecondsOf(entry.pid);
-  const busy0 = machineBusySeconds();
-  const t0 = performance.now();
-  const { results, loadgenCpu } = await load.run(...specs);
-  const wall = (performance.now() - t0) / 1000;
-  const serverCpu = cpu0 === null ? null : (cpuSecondsOf(entry.pid) - cpu0) / wall;
-  // Cores busy with anything but this server and the load generator (other work on the machine).
-  const otherCpu = busy0 === null || serverCpu === null ? null : Math.max(0, (machineBusySeconds() - busy0) / wall - serverCpu - loadgenCpu);
+  const { results, serverCpu, loadgenCpu, otherCpu } = await load.run(entry.pid, ...specs);
   if (entry.child.exitCode !== null || entry.child.signalCode !== null) {
     throw new Error(`the server exited during the run\n${tail(entry.logFile)}`);
   }
