@@ -23,6 +23,8 @@ export function summarise(rounds) {
     loadgenCpu: pick((r) => r.loadgenCpu),
     otherCpu: pick((r) => r.otherCpu),
     roundsRps: rounds.map((r) => r.rps),
+    // The ceiling measured right before each round, where there is one (Gatehouse's cold and login rounds).
+    roundsCeilingRps: rounds.map((r) => r.pairedCeilingRps ?? null),
   };
 }
 
@@ -37,11 +39,11 @@ function table(headers, rows) {
 }
 
 export const GOALS = [
-  { id: 'me_vs_hello', what: '/users/me req/s ÷ bare Fastify /hello', min: 0.6, value: (f, id) => ratio(f.me?.[id]?.rps, f.me?.hello?.rps) },
-  { id: 'me_vs_port', what: '/users/me req/s ÷ hand-written port', min: 1.5, value: (f, id) => ratio(f.me?.[id]?.rps, f.me?.port?.rps) },
-  { id: 'me_vs_seed', what: '/users/me req/s ÷ FastAPI seed', min: 6, value: (f, id) => ratio(f.me?.[id]?.rps, f.me?.seed?.rps) },
-  { id: 'cold_vs_es256', what: 'cold-token req/s ÷ (1 / ES256 verify)', min: 0.75, value: (f, id) => ratio(f.cold?.[id]?.rps, f.ceilings?.es256?.ceilingRps), only: ['gatehouse'] },
-  { id: 'login_vs_hash', what: 'logins/s ÷ (cores / hash verify)', min: 0.85, value: (f, id) => ratio(f.login?.[id]?.rps, (id === 'gatehouse' ? f.ceilings?.argon2id : f.ceilings?.bcrypt)?.ceilingRps) },
+  { id: 'me_vs_hello', what: '/users/me req/s ÷ bare Fastify /hello', min: 0.6, value: (f, id) => versus(f.me?.[id], f.me?.hello) },
+  { id: 'me_vs_port', what: '/users/me req/s ÷ hand-written port', min: 1.5, value: (f, id) => versus(f.me?.[id], f.me?.port) },
+  { id: 'me_vs_seed', what: '/users/me req/s ÷ FastAPI seed', min: 6, value: (f, id) => versus(f.me?.[id], f.me?.seed) },
+  { id: 'cold_vs_es256', what: 'cold-token req/s ÷ (1 / ES256 verify)', min: 0.75, value: (f, id) => versusCeiling(f.cold?.[id], f.ceilings?.es256), only: ['gatehouse'] },
+  { id: 'login_vs_hash', what: 'logins/s ÷ (cores / hash verify)', min: 0.85, value: (f, id) => versusCeiling(f.login?.[id], id === 'gatehouse' ? f.ceilings?.argon2id : f.ceilings?.bcrypt) },
   { id: 'storm_p99', what: '/users/me p99 during login storm, ms', max: 25, value: (f, id) => f.storm?.[id]?.me?.p99 ?? null },
   { id: 'refresh_rps', what: 'refresh grants/s', min: 2000, value: (f, id) => f.refresh?.[id]?.rps ?? null, only: ['gatehouse'] },
   { id: 'cold_start', what: 'cold start (spawn → first 200), median ms', max: 500, value: (f, id) => f.coldStart?.[id]?.medianMs ?? null },
@@ -51,6 +53,24 @@ export const GOALS = [
 function ratio(a, b) {
   return typeof a === 'number' && typeof b === 'number' && b > 0 ? a / b : null;
 }
+
+/**
+ * The median of the round-by-round ratios, when both sides have a figure for every round;
+ * otherwise null. Round i of every contender runs within seconds of the others' round i
+ * (A B C D A B C D), so the speed of the machine, which drifts between rounds, is nearly the
+ * same for both figures of a ratio; the ratio of two medians would pair figures taken minutes apart.
+ */
+function medianOfRatios(as, bs) {
+  if (!Array.isArray(as) || !Array.isArray(bs) || as.length === 0 || as.length !== bs.length) return null;
+  if (![...as, ...bs].every((x) => typeof x === 'number' && x > 0)) return null;
+  return median(as.map((a, i) => a / bs[i]));
+}
+
+/** One contender's figures ÷ another's: round by round where possible (a round failed: the medians). */
+const versus = (a, b) => medianOfRatios(a?.roundsRps, b?.roundsRps) ?? ratio(a?.rps, b?.rps);
+
+/** Rounds ÷ the ceiling measured right before each (Gatehouse); otherwise ÷ the median ceiling. */
+const versusCeiling = (run, ceiling) => medianOfRatios(run?.roundsRps, run?.roundsCeilingRps) ?? ratio(run?.rps, ceiling?.ceilingRps);
 
 /** PASS/MISS of every goal for `subject`, and the same figures for the peers for reference. */
 export function evaluateGoals(figures, subject = 'gatehouse', references = ['port', 'seed']) {

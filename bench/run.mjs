@@ -112,6 +112,7 @@ async function main() {
     const sample = await measureCeiling[name]();
     samples[name].push(sample);
     log(`  ceiling again: ${name === 'es256' ? `ES256 verify ${sample.micros.toFixed(1)} µs` : `argon2id verify ${sample.msPerVerify.toFixed(1)} ms`}`);
+    return sample;
   };
 
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'gatehouse-bench-'));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { renderTables, unsteady } from '../../bench/report.mjs';
+import { evaluateGoals, renderTables, summarise, unsteady } from '../../bench/report.mjs';
 
 const ceilings = {
   es256: { micros: 100, ceilingRps: 10_000, otherCpu: 0, samples: [{ micros: 100 }, { micros: 104 }] },
@@ -62,5 +62,33 @@ describe('bench report: all cores at once', () => {
     const text = renderTables(figures, meta);
     assert.doesNotMatch(text, /at once \(measured; one thread each\)/);
     assert.doesNotMatch(text, /For reference/);
+  });
+});
+
+describe('bench report: ratios of rounds run side by side', () => {
+  const goal = (figures: object, id: string) => evaluateGoals(figures).find((g) => g.id === id);
+  const round = (rps: number, pairedCeilingRps?: number) => ({ rps, latencyMs: { p50: 1, p99: 2 }, ok: 1, non2xx: 0, errors: 0, pairedCeilingRps });
+
+  it('holds each round against the same round of the other contender, and takes the median of those ratios', () => {
+    const figures = {
+      me: { gatehouse: summarise([round(30_000), round(40_000), round(46_000)]), port: summarise([round(19_000), round(29_000), round(30_000)]) },
+    };
+    // Round by round: 1.579, 1.379, 1.533. The ratio of the medians would be 40 000 ÷ 29 000 = 1.379.
+    const meVsPort = goal(figures, 'me_vs_port');
+    assert.equal(meVsPort?.value?.toFixed(3), '1.533');
+    assert.equal(meVsPort?.verdict, 'PASS');
+  });
+
+  it('falls back to the ratio of the medians when a round of either is missing', () => {
+    const figures = { me: { gatehouse: summarise([round(30_000), round(40_000)]), port: summarise([round(29_000)]) } };
+    assert.equal(goal(figures, 'me_vs_port')?.value?.toFixed(3), (35_000 / 29_000).toFixed(3));
+  });
+
+  it('holds each cold round against the ceiling measured right before it, else against the median ceiling', () => {
+    const paired = { cold: { gatehouse: summarise([round(7_000, 10_000), round(9_400, 12_000), round(9_500, 12_000)]) }, ceilings };
+    // 0.700, 0.783, 0.792; the ratio of the medians would be 9 400 ÷ 10 000 = 0.94.
+    assert.equal(goal(paired, 'cold_vs_es256')?.value?.toFixed(3), '0.783');
+    const unpaired = { cold: { gatehouse: summarise([round(7_000), round(9_400), round(9_500)]) }, ceilings };
+    assert.equal(goal(unpaired, 'cold_vs_es256')?.value?.toFixed(3), '0.940');
   });
 });
