@@ -36,7 +36,7 @@ export function defineContenders(ctx) {
   const node = process.execPath;
   const peers = path.join(ctx.root, 'bench', 'peers');
   const seedDir = path.resolve(ctx.root, '..', 'shared', 'reference', 'fastapi_seed');
-  const gatehouseBin = path.resolve(ctx.root, process.env.BENCH_GATEHOUSE_BIN ?? 'bin/gatehouse.js');
+  const gatehouseBin = path.resolve(ctx.root, process.env.BENCH_GATEHOUSE_BIN ?? 'bin/gatehouse.cjs');
   const gatehouse = { dataDir: path.join(ctx.tmp, 'gatehouse-data'), password: `bench-${randomBytes(12).toString('hex')}` };
   const gatehouseTokens = async (handle, count, maxLogins) => {
     const { tokens, via } = await harvest(handle.port, { username: 'bench', password: gatehouse.password, count, maxLogins });
@@ -106,7 +106,7 @@ export function defineContenders(ctx) {
     },
     {
       id: 'gatehouse',
-      label: 'Gatehouse (node bin/gatehouse.js serve)',
+      label: 'Gatehouse (node bin/gatehouse.cjs serve)',
       precheck: () => {
         if (!existsSync(gatehouseBin)) return `no ${gatehouseBin}`;
         if (!process.env.BENCH_GATEHOUSE_BIN && !existsSync(path.join(ctx.root, 'dist', 'bundle', 'main.js'))) {

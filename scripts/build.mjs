@@ -1,5 +1,5 @@
 // `npm run build`: tsc compiles src/ to dist/ (the library entry points and their types), then
-// esbuild bundles the CLI from that output into dist/bundle/, which bin/gatehouse.js runs.
+// esbuild bundles the CLI from that output into dist/bundle/, which bin/gatehouse.cjs runs.
 //
 // Why a bundle: typebox and kysely ship as several hundred small ES modules each, and node
 // loads ES modules one file at a time; with our own ~250 modules that was over half of the

@@ -19,6 +19,8 @@ export interface Runtime {
   readonly store: Store;
   readonly clock: Clock;
   readonly hasher: PasswordHasher;
+  /** The hasher's admission control (how many hashes run at once). */
+  readonly hashQueue: HashQueue;
   readonly audit: Audit;
   readonly log: Logger;
   /** Waits for audit writes, then closes the store. */
@@ -37,11 +39,13 @@ export async function openRuntime(options: { logLevel?: string; stderr?: boolean
     throw error;
   }
   const audit = new Audit(store, systemClock, log);
+  const hashQueue = new HashQueue({}, config.workers);
   return {
     config,
     store,
     clock: systemClock,
-    hasher: createPasswordHasher(config.argon2, new HashQueue({}, config.workers)),
+    hasher: createPasswordHasher(config.argon2, hashQueue),
+    hashQueue,
     audit,
     log,
     async close() {

@@ -4,6 +4,7 @@ import { buildApp } from '../http/app.js';
 import type { MetricsSnapshot } from '../http/plugins/metrics.js';
 import { bootstrapAdmin } from '../services/bootstrap.js';
 import { openLoginLimiter } from '../limits/open.js';
+import { threadPoolSize } from '../passwords/hash-queue.js';
 import { Keyring } from '../services/keys.js';
 import type { RevokedAccessToken } from '../store/store.js';
 import { parse } from './args.js';
@@ -29,7 +30,7 @@ function primaryChannel(): Channel {
 
 /** One server: the whole of `serve`, or one worker of a cluster (`primary` given). */
 async function runServer(runtime: Runtime, primary: Channel | undefined): Promise<void> {
-  const { config, store, clock, hasher, audit, log } = runtime;
+  const { config, store, clock, hasher, hashQueue, audit, log } = runtime;
   const keys = await Keyring.open(config, store, clock);
   const limits = await openLoginLimiter(config, log, primary);
   const allWorkers = primary ? { snapshots: () => primary.ask(METRICS_KIND) as Promise<readonly MetricsSnapshot[]> } : undefined;
@@ -76,6 +77,7 @@ async function runServer(runtime: Runtime, primary: Channel | undefined): Promis
 
   await server.listen({ host: config.host, port: config.port });
   keepYoungGenerationSmall();
+  log.info({ threadPool: threadPoolSize(), hashesAtOnce: hashQueue.concurrency }, 'password hashes: %d at once on a pool of %d threads', hashQueue.concurrency, threadPoolSize());
   // The dummy hash for unknown-user logins is made now, so that the first such login costs what
   // later ones do, but after listen: it is tens of milliseconds of argon2 that start-up need not
   // wait for. A login that comes sooner waits for the same hash (the hasher makes it once).

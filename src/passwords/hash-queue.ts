@@ -7,9 +7,9 @@ export interface HashQueueOptions {
    * still needs the event loop (token, store write, answer) before the next hash is handed to
    * the pool; with one hash in reserve no core idles meanwhile (measured here: 2 cores, 4
    * clients logging in without pause: +9% logins/s over one per core, no gain from more).
-   * At most all but one of libuv's pool threads (UV_THREADPOOL_SIZE, 4 unless set), so a
-   * thread is always left for other work: the signature check of a new token never waits behind
-   * a hash. Each costs 19 MiB while it runs.
+   * At most all but one of libuv's pool threads (UV_THREADPOOL_SIZE; the CLI makes it the cores
+   * + 2 unless it is set, libuv's own default is 4), so a thread is always left for other work:
+   * the signature check of a new token never waits behind a hash. Each costs 19 MiB while it runs.
    */
   readonly concurrency?: number;
   /** Hashes allowed to wait (default 64 per core); past that, logins are shed with 503 instead of queueing without bound. */
@@ -22,7 +22,8 @@ export interface HashQueueOptions {
  * rather than after a growing wait.
  */
 export class HashQueue {
-  private readonly concurrency: number;
+  /** Hashes computed at once. */
+  readonly concurrency: number;
   private readonly maxWaiting: number;
   private running = 0;
   private readonly waiting: Array<() => void> = [];
@@ -57,7 +58,7 @@ export class HashQueue {
 }
 
 /** libuv's thread pool size, as libuv reads it when the pool starts. */
-function threadPoolSize(): number {
+export function threadPoolSize(): number {
   const size = Number.parseInt(process.env['UV_THREADPOOL_SIZE'] ?? '', 10);
   return Number.isInteger(size) && size > 0 ? Math.min(size, 1024) : 4;
 }

@@ -11,7 +11,7 @@ const SCRIPT = '/usr/bin/script';
 it('user add prompts twice on a terminal without echoing the password', { skip: existsSync(SCRIPT) ? undefined : 'needs util-linux script' }, async () => {
   const dir = tempDir();
   try {
-    const child = spawn(SCRIPT, ['-qec', `${process.execPath} ${path.join(ROOT, 'bin/gatehouse.js')} user add ttyuser`, '/dev/null'], {
+    const child = spawn(SCRIPT, ['-qec', `${process.execPath} ${path.join(ROOT, 'bin/gatehouse.cjs')} user add ttyuser`, '/dev/null'], {
       env: { PATH: process.env['PATH'] ?? '', GATEHOUSE_DATA_DIR: dir },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

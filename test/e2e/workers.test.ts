@@ -147,7 +147,7 @@ describe('gatehouse serve with workers that cannot start', () => {
     const squatter = createServer();
     await new Promise<void>((resolve) => squatter.listen(port, '127.0.0.1', resolve));
     try {
-      const child = spawn(process.execPath, [path.join(ROOT, 'bin/gatehouse.js'), 'serve'], {
+      const child = spawn(process.execPath, [path.join(ROOT, 'bin/gatehouse.cjs'), 'serve'], {
         cwd: ROOT,
         env: { PATH: process.env['PATH'] ?? '', GATEHOUSE_DATA_DIR: dir, GATEHOUSE_PORT: String(port), GATEHOUSE_WORKERS: '2', GATEHOUSE_LOG_LEVEL: 'warn' },
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -21,7 +21,7 @@ export interface Issuer {
 }
 
 /**
- * A real Gatehouse (`bin/gatehouse.js serve`) with two users, for resource-server tests.
+ * A real Gatehouse (`bin/gatehouse.cjs serve`) with two users, for resource-server tests.
  * Keys are reloaded every second, so a rotation reaches it quickly.
  */
 export async function startIssuer(extraEnv: Record<string, string> = {}): Promise<Issuer> {

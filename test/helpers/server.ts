@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
-const BIN = path.join(ROOT, 'bin/gatehouse.js');
+const BIN = path.join(ROOT, 'bin/gatehouse.cjs');
 
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -28,7 +28,7 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the real CLI (`bin/gatehouse.js`) to completion. */
+/** Runs the real CLI (`bin/gatehouse.cjs`) to completion. */
 export function runCli(args: readonly string[], env: Record<string, string>, input?: string): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
@@ -56,11 +56,15 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-/** Starts `gatehouse serve` as a child process on a free port and waits for /healthz. */
-export async function startServer(env: Record<string, string>): Promise<RunningServer> {
+/**
+ * Starts `gatehouse serve` as a child process on a free port and waits for /healthz.
+ * `prefix`: a command that execs the rest (`taskset -c 0`, say), so the process is still the server.
+ */
+export async function startServer(env: Record<string, string>, { prefix = [] }: { prefix?: readonly string[] } = {}): Promise<RunningServer> {
   const port = await freePort();
   const fullEnv = { GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_LOG_LEVEL: 'warn', ...env, GATEHOUSE_PORT: String(port) };
-  const child = spawn(process.execPath, [BIN, 'serve'], {
+  const [command, ...args] = [...prefix, process.execPath, BIN, 'serve'] as [string, ...string[]];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...fullEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
