@@ -63,7 +63,7 @@ export interface RunningServer {
 export async function startServer(env: Record<string, string>, { prefix = [] }: { prefix?: readonly string[] } = {}): Promise<RunningServer> {
   const port = await freePort();
   const fullEnv = { GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_LOG_LEVEL: 'warn', ...env, GATEHOUSE_PORT: String(port) };
-  const [command, ...args] = [...prefix, process.execPath, BIN, 'serve'] as [string, ...string[]];
+  const [command = process.execPath, ...args] = [...prefix, process.execPath, BIN, 'serve'];
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...fullEnv },

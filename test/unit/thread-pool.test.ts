@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+
+interface Options {
+  readonly cgroupRoot?: string;
+  readonly parallelism?: number;
+}
+const { defaultThreadPoolSize, usableCores } = createRequire(import.meta.url)('../../bin/thread-pool.cjs') as {
+  defaultThreadPoolSize(options?: Options): number;
+  usableCores(options?: Options): number;
+};
+
+const roots = mkdtempSync(path.join(tmpdir(), 'gatehouse-cgroup-'));
+after(() => rmSync(roots, { recursive: true, force: true }));
+
+/** A fake /sys/fs/cgroup holding the given files. */
+function cgroup(files: Record<string, string>): string {
+  const root = mkdtempSync(path.join(roots, 'root-'));
+  for (const [file, text] of Object.entries(files)) {
+    mkdirSync(path.dirname(path.join(root, file)), { recursive: true });
+    writeFileSync(path.join(root, file), `${text}\n`);
+  }
+  return root;
+}
+
+describe('the default size of libuv thread pool (bin/thread-pool.cjs)', () => {
+  it('is a thread for each core and two more where the cgroup sets no CPU limit', () => {
+    assert.equal(defaultThreadPoolSize({ cgroupRoot: cgroup({}), parallelism: 8 }), 10);
+    assert.equal(defaultThreadPoolSize({ cgroupRoot: cgroup({ 'cpu.max': 'max 100000' }), parallelism: 8 }), 10);
+    assert.equal(defaultThreadPoolSize({ cgroupRoot: cgroup({ 'cpu/cpu.cfs_quota_us': '-1', 'cpu/cpu.cfs_period_us': '100000' }), parallelism: 8 }), 10);
+  });
+
+  it("counts a container's CPU limit, which os.availableParallelism does not see (cgroup v2 and v1)", () => {
+    assert.equal(usableCores({ cgroupRoot: cgroup({ 'cpu.max': '200000 100000' }), parallelism: 64 }), 2);
+    assert.equal(defaultThreadPoolSize({ cgroupRoot: cgroup({ 'cpu.max': '200000 100000' }), parallelism: 64 }), 4);
+    assert.equal(usableCores({ cgroupRoot: cgroup({ 'cpu/cpu.cfs_quota_us': '300000', 'cpu/cpu.cfs_period_us': '100000' }), parallelism: 64 }), 3);
+  });
+
+  it('rounds a fractional limit down, to one core at least, and never goes above the affinity', () => {
+    assert.equal(usableCores({ cgroupRoot: cgroup({ 'cpu.max': '150000 100000' }), parallelism: 8 }), 1);
+    assert.equal(usableCores({ cgroupRoot: cgroup({ 'cpu.max': '50000 100000' }), parallelism: 8 }), 1);
+    assert.equal(usableCores({ cgroupRoot: cgroup({ 'cpu.max': '800000 100000' }), parallelism: 2 }), 2);
+  });
+
+  it('ignores what it cannot read as a limit', () => {
+    assert.equal(usableCores({ cgroupRoot: cgroup({ 'cpu.max': 'garbage' }), parallelism: 4 }), 4);
+    assert.equal(usableCores({ cgroupRoot: cgroup({ 'cpu/cpu.cfs_quota_us': '200000' }), parallelism: 4 }), 4);
+  });
+});
