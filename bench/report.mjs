@@ -55,32 +55,46 @@ function ratio(a, b) {
 }
 
 /**
- * The median of the round-by-round ratios, when both sides have a figure for every round;
- * otherwise null. Round i of every contender runs within seconds of the others' round i
- * (A B C D A B C D), so the speed of the machine, which drifts between rounds, is nearly the
- * same for both figures of a ratio; the ratio of two medians would pair figures taken minutes apart.
+ * The round-by-round ratios, when both sides have a figure for every round; otherwise null.
+ * Round i of every contender runs within seconds of the others' round i (A B C D A B C D), so
+ * the speed of the machine, which drifts between rounds, is nearly the same for both figures
+ * of a ratio; the ratio of two medians would pair figures taken minutes apart.
  */
-function medianOfRatios(as, bs) {
+function roundRatios(as, bs) {
   if (!Array.isArray(as) || !Array.isArray(bs) || as.length === 0 || as.length !== bs.length) return null;
   if (![...as, ...bs].every((x) => typeof x === 'number' && x > 0)) return null;
-  return median(as.map((a, i) => a / bs[i]));
+  return as.map((a, i) => a / bs[i]);
 }
 
-/** One contender's figures ÷ another's: round by round where possible (a round failed: the medians). */
-const versus = (a, b) => medianOfRatios(a?.roundsRps, b?.roundsRps) ?? ratio(a?.rps, b?.rps);
+/** A ratio goal's figure: the median of the round-by-round ratios (kept as `byRound`), or where a round failed, the ratio of the medians. */
+function compared([as, bs], [a, b]) {
+  const byRound = roundRatios(as, bs);
+  return { value: byRound ? median(byRound) : ratio(a, b), byRound };
+}
+
+/** One contender's figures ÷ another's. */
+const versus = (a, b) => compared([a?.roundsRps, b?.roundsRps], [a?.rps, b?.rps]);
 
 /** Rounds ÷ the ceiling measured right before each (Gatehouse); otherwise ÷ the median ceiling. */
-const versusCeiling = (run, ceiling) => medianOfRatios(run?.roundsRps, run?.roundsCeilingRps) ?? ratio(run?.rps, ceiling?.ceilingRps);
+const versusCeiling = (run, ceiling) => compared([run?.roundsRps, run?.roundsCeilingRps], [run?.rps, ceiling?.ceilingRps]);
+
+/** A goal's figure and, for a ratio, its round-by-round ratios (null when not paired). */
+function figureOf(goal, figures, id) {
+  const out = goal.value(figures, id);
+  return out !== null && typeof out === 'object' ? out : { value: out, byRound: null };
+}
 
 /** PASS/MISS of every goal for `subject`, and the same figures for the peers for reference. */
 export function evaluateGoals(figures, subject = 'gatehouse', references = ['port', 'seed']) {
   return GOALS.map((goal) => {
-    const value = goal.value(figures, subject);
+    const { value, byRound } = figureOf(goal, figures, subject);
     const verdict = value === null ? 'n/a' : (goal.min !== undefined ? value >= goal.min : value <= goal.max) ? 'PASS' : 'MISS';
     const refs = Object.fromEntries(
-      references.map((id) => [id, goal.only && !goal.only.includes(id) ? null : goal.value(figures, id)]).filter(([id]) => !goal.id.endsWith(`_${id}`)),
+      references
+        .map((id) => [id, goal.only && !goal.only.includes(id) ? null : figureOf(goal, figures, id).value])
+        .filter(([id]) => !goal.id.endsWith(`_${id}`)),
     );
-    return { id: goal.id, what: goal.what, target: goal.min !== undefined ? `≥ ${goal.min}` : `≤ ${goal.max}`, value, verdict, references: refs };
+    return { id: goal.id, what: goal.what, target: goal.min !== undefined ? `≥ ${goal.min}` : `≤ ${goal.max}`, value, byRound, verdict, references: refs };
   });
 }
 
@@ -150,11 +164,19 @@ export function renderTables(figures, meta) {
     ),
   );
 
-  out.push('\n## goals (Gatehouse; port and seed for reference)');
+  out.push('\n## goals (Gatehouse; a ratio is the median of its rounds, each against the same round of the other side; port and seed for reference)');
   out.push(
     table(
-      ['goal', 'target', 'gatehouse', 'result', 'port', 'seed'],
-      figures.goals.map((g) => [g.what, g.target, fmtGoal(g.id, g.value), g.verdict, fmtGoal(g.id, g.references.port), fmtGoal(g.id, g.references.seed)]),
+      ['goal', 'target', 'gatehouse', 'result', 'gatehouse by round', 'port', 'seed'],
+      figures.goals.map((g) => [
+        g.what,
+        g.target,
+        fmtGoal(g.id, g.value),
+        g.verdict,
+        g.byRound?.map((v) => num(v, 2)).join(' ') ?? '',
+        fmtGoal(g.id, g.references.port),
+        fmtGoal(g.id, g.references.seed),
+      ]),
     ),
   );
   // What the machine gives with every core at once, next to the one-thread ceilings the goals use.

@@ -77,11 +77,17 @@ describe('bench report: ratios of rounds run side by side', () => {
     const meVsPort = goal(figures, 'me_vs_port');
     assert.equal(meVsPort?.value?.toFixed(3), '1.533');
     assert.equal(meVsPort?.verdict, 'PASS');
+    assert.deepEqual(meVsPort?.byRound?.map((r: number) => r.toFixed(3)), ['1.579', '1.379', '1.533']);
+    // The goals table prints them after the verdict.
+    const meta = { contenders: [{ id: 'gatehouse', status: 'ran' }], scenarios: [{ id: 'me', title: 'GET /users/me' }] };
+    const text = renderTables({ ...figures, ceilings, goals: evaluateGoals(figures) }, meta);
+    assert.match(text, /hand-written port +≥ 1\.5 +1\.53 +PASS +1\.58 1\.38 1\.53 /);
   });
 
   it('falls back to the ratio of the medians when a round of either is missing', () => {
     const figures = { me: { gatehouse: summarise([round(30_000), round(40_000)]), port: summarise([round(29_000)]) } };
     assert.equal(goal(figures, 'me_vs_port')?.value?.toFixed(3), (35_000 / 29_000).toFixed(3));
+    assert.equal(goal(figures, 'me_vs_port')?.byRound, null);
   });
 
   it('holds each cold round against the ceiling measured right before it, else against the median ceiling', () => {
