@@ -28,10 +28,10 @@ function cgroup(files: Record<string, string>): string {
   return root;
 }
 
-/** A fake /proc/self/cgroup: the process in `v2Path` (cgroup v2), as in a container with its own namespace by default. */
-function procCgroup(v2Path = '/'): string {
+/** A fake /proc/self/cgroup: the process in `v2Path` (cgroup v2) and `v1Path` (v1's cpu controller), "/" (a container with its own namespace) by default. */
+function procCgroup(v2Path = '/', v1Path = '/'): string {
   const file = path.join(mkdtempSync(path.join(roots, 'proc-')), 'cgroup');
-  writeFileSync(file, `4:memory:/x\n0::${v2Path}\n`);
+  writeFileSync(file, `5:cpuset:/elsewhere\n4:cpu,cpuacct:${v1Path}\n3:cpuacct:/elsewhere\n2:memory:/elsewhere\n0::${v2Path}\n`);
   return file;
 }
 const inContainer = procCgroup();
@@ -62,6 +62,12 @@ describe('the default size of libuv thread pool (bin/thread-pool.cjs)', () => {
     const parentLower = { 'system.slice/gatehouse.service/cpu.max': '300000 100000', 'system.slice/cpu.max': '100000 100000' };
     assert.equal(usableCores({ procCgroup: service, cgroupRoot: cgroup(parentLower), parallelism: 16 }), 1);
     assert.equal(usableCores({ procCgroup: service, cgroupRoot: cgroup({}), parallelism: 16 }), 16);
+  });
+
+  it("reads cgroup v1's cpu controller along the process's path in it too", () => {
+    const service = procCgroup('/', '/system.slice/gatehouse.service');
+    const quota = { 'cpu/system.slice/gatehouse.service/cpu.cfs_quota_us': '200000', 'cpu/system.slice/gatehouse.service/cpu.cfs_period_us': '100000', 'cpu/cpu.cfs_quota_us': '-1', 'cpu/cpu.cfs_period_us': '100000' };
+    assert.equal(usableCores({ procCgroup: service, cgroupRoot: cgroup(quota), parallelism: 16 }), 2);
   });
 
   it('ignores what it cannot read as a limit', () => {
