@@ -77,7 +77,8 @@ async function runServer(runtime: Runtime, primary: Channel | undefined): Promis
 
   await server.listen({ host: config.host, port: config.port });
   keepYoungGenerationSmall();
-  log.info({ threadPool: threadPoolSize(), hashesAtOnce: hashQueue.concurrency }, 'password hashes: %d at once on a pool of %d threads', hashQueue.concurrency, threadPoolSize());
+  const threadPool = threadPoolSize();
+  log.info({ threadPool, hashesAtOnce: hashQueue.concurrency }, `password hashes: ${hashQueue.concurrency} at once on a pool of ${threadPool} threads`);
   // The dummy hash for unknown-user logins is made now, so that the first such login costs what
   // later ones do, but after listen: it is tens of milliseconds of argon2 that start-up need not
   // wait for. A login that comes sooner waits for the same hash (the hasher makes it once).
