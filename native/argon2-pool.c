@@ -1,0 +1,293 @@
+/*
+ * Argon2 (the reference implementation in ./argon2) for Node, computed on libuv's thread pool,
+ * with its working memory kept between hashes.
+ *
+ * Why not only @node-rs/argon2: it maps a fresh region for every hash and unmaps it after, so
+ * each argon2id login at m=19 MiB costs the kernel 19 MiB of page zeroing, the library zeroes it
+ * again, and two hashes at once in one process contend in the kernel's memory management. Under
+ * `perf` that was 18% of the server's CPU during a login storm. Here a finished hash hands its
+ * memory to the next: no zeroing, no page faults, no unmapping while logins run; trim() gives
+ * idle memory back to the system when logins stop.
+ *
+ * The memory is not wiped between hashes: the next hash overwrites every block before it reads
+ * it, and what a block holds is derived from the salted hash, not the password. Buffers are
+ * unmapped (and so zeroed by the kernel) by trim().
+ */
+#define _GNU_SOURCE
+#include <node_api.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include "argon2.h"
+#include "core.h"
+
+extern int FLAG_clear_internal_memory;
+
+/* ---- working memory --------------------------------------------------------------------- */
+
+#define HUGE_PAGE ((size_t)2 << 20)
+/* Idle buffers kept at most; a release beyond that unmaps at once (bounds imported large-m hashes). */
+#define MAX_IDLE 16
+
+typedef struct idle_buffer {
+  struct idle_buffer *next; /* lives in the buffer itself while it is idle */
+  size_t size;
+} idle_buffer;
+
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static idle_buffer *idle_list = NULL;
+static unsigned idle_count = 0;
+
+/* Whole huge pages, so the kernel can back the buffer with transparent huge pages. */
+static size_t mapped_size(size_t bytes) { return (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1); }
+
+static int acquire(uint8_t **memory, size_t bytes) {
+  size_t size = mapped_size(bytes);
+  pthread_mutex_lock(&pool_lock);
+  idle_buffer **at = &idle_list;
+  while (*at != NULL && (*at)->size != size) at = &(*at)->next;
+  idle_buffer *found = *at;
+  if (found != NULL) {
+    *at = found->next;
+    idle_count--;
+  }
+  pthread_mutex_unlock(&pool_lock);
+  if (found != NULL) {
+    *memory = (uint8_t *)found;
+    return 0;
+  }
+  /* Map one huge page more than needed and cut the region down to an aligned one. */
+  uint8_t *raw = mmap(NULL, size + HUGE_PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) {
+    *memory = NULL;
+    return -1;
+  }
+  uint8_t *aligned = (uint8_t *)(((uintptr_t)raw + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1));
+  if (aligned > raw) munmap(raw, (size_t)(aligned - raw));
+  size_t tail = (size_t)((raw + size + HUGE_PAGE) - (aligned + size));
+  if (tail > 0) munmap(aligned + size, tail);
+#ifdef MADV_HUGEPAGE
+  madvise(aligned, size, MADV_HUGEPAGE);
+#endif
+  *memory = aligned;
+  return 0;
+}
+
+static void release(uint8_t *memory, size_t bytes) {
+  size_t size = mapped_size(bytes);
+  pthread_mutex_lock(&pool_lock);
+  if (idle_count < MAX_IDLE) {
+    idle_buffer *buffer = (idle_buffer *)memory;
+    buffer->size = size;
+    buffer->next = idle_list;
+    idle_list = buffer;
+    idle_count++;
+    memory = NULL;
+  }
+  pthread_mutex_unlock(&pool_lock);
+  if (memory != NULL) munmap(memory, size);
+}
+
+/* ---- SIMD: opt.c is compiled once per instruction set (binding.gyp); pick at load ------- */
+
+#if defined(__x86_64__) || defined(__i386__)
+void gatehouse_fill_segment_avx512(const argon2_instance_t *instance, argon2_position_t position);
+void gatehouse_fill_segment_avx2(const argon2_instance_t *instance, argon2_position_t position);
+void gatehouse_fill_segment_sse2(const argon2_instance_t *instance, argon2_position_t position);
+
+static void (*fill_segment_impl)(const argon2_instance_t *, argon2_position_t) = gatehouse_fill_segment_sse2;
+static const char *instruction_set = "sse2";
+
+/* core.c calls this for every segment of every pass. */
+void fill_segment(const argon2_instance_t *instance, argon2_position_t position) { fill_segment_impl(instance, position); }
+
+/* GATEHOUSE_ARGON2_ISA=avx2 or sse2 caps the choice (tests run every variant on one machine). */
+static void pick_instruction_set(void) {
+  const char *cap = getenv("GATEHOUSE_ARGON2_ISA");
+  int allow_avx512 = cap == NULL || strcmp(cap, "avx512f") == 0;
+  int allow_avx2 = allow_avx512 || strcmp(cap, "avx2") == 0;
+  __builtin_cpu_init();
+  if (allow_avx512 && __builtin_cpu_supports("avx512f")) {
+    fill_segment_impl = gatehouse_fill_segment_avx512;
+    instruction_set = "avx512f";
+  } else if (allow_avx2 && __builtin_cpu_supports("avx2")) {
+    fill_segment_impl = gatehouse_fill_segment_avx2;
+    instruction_set = "avx2";
+  }
+}
+#else
+static const char *instruction_set = "portable";
+static void pick_instruction_set(void) {}
+#endif
+
+/* ---- N-API ------------------------------------------------------------------------------ */
+
+#define MAX_SALT 64
+#define MAX_OUT 64
+
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  uint8_t *password;
+  size_t password_length;
+  uint8_t salt[MAX_SALT];
+  size_t salt_length;
+  uint32_t time_cost, memory_cost, parallelism, version;
+  argon2_type type;
+  uint8_t out[MAX_OUT];
+  size_t out_length;
+  int status;
+} hash_job;
+
+static void wipe_and_free(hash_job *job) {
+  if (job->password != NULL) {
+    memset(job->password, 0, job->password_length);
+    free(job->password);
+  }
+  free(job);
+}
+
+static void execute(napi_env env, void *data) {
+  (void)env;
+  hash_job *job = data;
+  argon2_context context = {
+      .out = job->out,
+      .outlen = (uint32_t)job->out_length,
+      .pwd = job->password,
+      .pwdlen = (uint32_t)job->password_length,
+      .salt = job->salt,
+      .saltlen = (uint32_t)job->salt_length,
+      .t_cost = job->time_cost,
+      .m_cost = job->memory_cost,
+      .lanes = job->parallelism,
+      .threads = job->parallelism,
+      .version = job->version,
+      .allocate_cbk = acquire,
+      .free_cbk = release,
+      .flags = ARGON2_DEFAULT_FLAGS,
+  };
+  job->status = argon2_ctx(&context, job->type);
+}
+
+static void complete(napi_env env, napi_status status, void *data) {
+  hash_job *job = data;
+  napi_value result;
+  if (status == napi_ok && job->status == ARGON2_OK) {
+    void *copy;
+    napi_create_buffer_copy(env, job->out_length, job->out, &copy, &result);
+    napi_resolve_deferred(env, job->deferred, result);
+  } else {
+    napi_value message;
+    const char *text = status == napi_ok ? argon2_error_message(job->status) : "argon2 hash was cancelled";
+    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
+    napi_create_error(env, NULL, message, &result);
+    napi_reject_deferred(env, job->deferred, result);
+  }
+  memset(job->out, 0, sizeof job->out);
+  napi_delete_async_work(env, job->work);
+  wipe_and_free(job);
+}
+
+static napi_value type_error(napi_env env, const char *message) {
+  napi_throw_type_error(env, NULL, message);
+  return NULL;
+}
+
+static int read_uint32(napi_env env, napi_value value, uint32_t *out) { return napi_get_value_uint32(env, value, out) == napi_ok; }
+
+/* hashRaw(password: Buffer, salt: Buffer, timeCost, memoryCost, parallelism, type 0|1|2, version 16|19, hashLength): Promise<Buffer> */
+static napi_value hash_raw(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 8) return type_error(env, "hashRaw takes 8 arguments");
+  bool is_buffer;
+  void *password, *salt;
+  size_t password_length, salt_length;
+  if (napi_is_buffer(env, argv[0], &is_buffer) != napi_ok || !is_buffer) return type_error(env, "password must be a Buffer");
+  if (napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer) return type_error(env, "salt must be a Buffer");
+  napi_get_buffer_info(env, argv[0], &password, &password_length);
+  napi_get_buffer_info(env, argv[1], &salt, &salt_length);
+  uint32_t time_cost, memory_cost, parallelism, type, version, out_length;
+  if (!read_uint32(env, argv[2], &time_cost) || !read_uint32(env, argv[3], &memory_cost) || !read_uint32(env, argv[4], &parallelism) ||
+      !read_uint32(env, argv[5], &type) || !read_uint32(env, argv[6], &version) || !read_uint32(env, argv[7], &out_length)) {
+    return type_error(env, "costs, type, version and hash length must be numbers");
+  }
+  if (salt_length > MAX_SALT || out_length > MAX_OUT || type > Argon2_id || (version != ARGON2_VERSION_10 && version != ARGON2_VERSION_13)) {
+    return type_error(env, "salt, hash length, type or version out of range");
+  }
+  hash_job *job = calloc(1, sizeof *job);
+  if (job == NULL) return type_error(env, "out of memory");
+  job->password = malloc(password_length > 0 ? password_length : 1);
+  if (job->password == NULL) {
+    wipe_and_free(job);
+    return type_error(env, "out of memory");
+  }
+  memcpy(job->password, password, password_length);
+  job->password_length = password_length;
+  memcpy(job->salt, salt, salt_length);
+  job->salt_length = salt_length;
+  job->time_cost = time_cost;
+  job->memory_cost = memory_cost;
+  job->parallelism = parallelism;
+  job->type = (argon2_type)type;
+  job->version = version;
+  job->out_length = out_length;
+
+  napi_value promise, name;
+  napi_create_promise(env, &job->deferred, &promise);
+  napi_create_string_utf8(env, "gatehouse.argon2", NAPI_AUTO_LENGTH, &name);
+  if (napi_create_async_work(env, NULL, name, execute, complete, job, &job->work) != napi_ok || napi_queue_async_work(env, job->work) != napi_ok) {
+    wipe_and_free(job);
+    return type_error(env, "could not queue the hash");
+  }
+  return promise;
+}
+
+/* trim(): unmaps every idle buffer; returns how many. */
+static napi_value trim(napi_env env, napi_callback_info info) {
+  (void)info;
+  pthread_mutex_lock(&pool_lock);
+  idle_buffer *buffer = idle_list;
+  idle_list = NULL;
+  idle_count = 0;
+  pthread_mutex_unlock(&pool_lock);
+  uint32_t freed = 0;
+  while (buffer != NULL) {
+    idle_buffer *next = buffer->next;
+    munmap(buffer, buffer->size);
+    buffer = next;
+    freed++;
+  }
+  napi_value result;
+  napi_create_uint32(env, freed, &result);
+  return result;
+}
+
+/* idleBuffers(): how many buffers wait for the next hash. */
+static napi_value idle_buffers(napi_env env, napi_callback_info info) {
+  (void)info;
+  pthread_mutex_lock(&pool_lock);
+  uint32_t count = idle_count;
+  pthread_mutex_unlock(&pool_lock);
+  napi_value result;
+  napi_create_uint32(env, count, &result);
+  return result;
+}
+
+NAPI_MODULE_INIT() {
+  /* Buffers are reused, not wiped after each hash: see the top of this file. */
+  FLAG_clear_internal_memory = 0;
+  pick_instruction_set();
+  napi_value set;
+  napi_create_string_utf8(env, instruction_set, NAPI_AUTO_LENGTH, &set);
+  napi_property_descriptor properties[] = {
+      {"hashRaw", NULL, hash_raw, NULL, NULL, NULL, napi_default, NULL},
+      {"trim", NULL, trim, NULL, NULL, NULL, napi_default, NULL},
+      {"idleBuffers", NULL, idle_buffers, NULL, NULL, NULL, napi_default, NULL},
+      {"instructionSet", NULL, NULL, NULL, NULL, set, napi_enumerable, NULL},
+  };
+  napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
+  return exports;
+}

@@ -1,0 +1,49 @@
+import { createRequire } from 'node:module';
+
+/**
+ * The project's own argon2 addon (native/argon2-pool.c): the reference implementation on libuv's
+ * thread pool, with each hash's 19 MiB of working memory kept for the next instead of mapped and
+ * zeroed afresh. Built from source at install (`npm run build:native`); where that cannot happen
+ * (no C compiler, `--ignore-scripts`) the argon2 scheme uses @node-rs/argon2 and says so at start.
+ */
+export interface NativeArgon2 {
+  /** The raw hash; runs on the thread pool. type: 0 argon2d, 1 argon2i, 2 argon2id; version 16 or 19. */
+  hashRaw(
+    password: Buffer,
+    salt: Buffer,
+    timeCost: number,
+    memoryCost: number,
+    parallelism: number,
+    type: 0 | 1 | 2,
+    version: 16 | 19,
+    hashLength: number,
+  ): Promise<Buffer>;
+  /** Unmaps the working memory no hash is using; returns how many buffers it freed. */
+  trim(): number;
+  /** Buffers waiting for the next hash. */
+  idleBuffers(): number;
+  /** The instruction set the addon picked for this CPU: avx512f, avx2, sse2 or portable. */
+  readonly instructionSet: string;
+}
+
+/** The addon's limits on what it is handed (argon2-pool.c MAX_SALT, MAX_OUT). */
+export const NATIVE_LIMITS = { saltBytes: 64, hashBytes: 64 } as const;
+
+/** The same path from src/passwords/, dist/passwords/ and dist/bundle/. */
+const ADDON = '../../native/build/Release/gatehouse_argon2.node';
+
+export type NativeArgon2Load = { readonly addon: NativeArgon2 } | { readonly addon: undefined; readonly reason: string };
+
+let loaded: NativeArgon2Load | undefined;
+
+/** Loads the addon once; the reason it is missing otherwise. */
+export function loadNativeArgon2(): NativeArgon2Load {
+  if (loaded) return loaded;
+  try {
+    loaded = { addon: createRequire(import.meta.url)(ADDON) as NativeArgon2 };
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    loaded = { addon: undefined, reason: code === 'MODULE_NOT_FOUND' ? 'not built' : (error as Error).message.split('\n')[0] ?? 'did not load' };
+  }
+  return loaded;
+}

@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, it } from 'node:test';
+import { hash as nodeRsHash, verify as nodeRsVerify } from '@node-rs/argon2';
+import { loadNativeArgon2, type NativeArgon2 } from '../../src/passwords/argon2-native.js';
+import { createArgon2Scheme } from '../../src/passwords/argon2id.js';
+
+// Small costs: these tests check what is computed, not how fast.
+const PARAMS = { memoryCost: 4096, timeCost: 2, parallelism: 1 };
+const PASSWORD = Buffer.from('correct horse battery staple');
+const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/gatehouse_argon2.node', import.meta.url));
+
+function addon(): NativeArgon2 {
+  const load = loadNativeArgon2();
+  assert.ok(load.addon, `the argon2 addon in native/ is ${'reason' in load ? load.reason : 'missing'}: npm run build:native`);
+  return load.addon;
+}
+
+describe('native argon2 addon', () => {
+  it('loads, with an instruction set picked for this CPU', () => {
+    assert.match(addon().instructionSet, /^(avx512f|avx2|sse2|portable)$/);
+  });
+
+  it('computes what @node-rs/argon2 computes, for every type and both versions', async () => {
+    const salt = randomBytes(16);
+    for (const [algorithm, type] of [
+      [0, 0],
+      [1, 1],
+      [2, 2],
+    ] as const) {
+      for (const [version, number] of [
+        [0, 16],
+        [1, 19],
+      ] as const) {
+        const phc = await nodeRsHash(PASSWORD, { ...PARAMS, algorithm, version, salt, outputLen: 24 });
+        const expected = Buffer.from(phc.split('$').at(-1)!, 'base64');
+        const raw = await addon().hashRaw(PASSWORD, salt, PARAMS.timeCost, PARAMS.memoryCost, PARAMS.parallelism, type, number, 24);
+        assert.deepEqual(raw, expected, `type ${type}, version ${number}`);
+      }
+    }
+  });
+
+  it('computes the same with each instruction set it was built for', async () => {
+    const salt = randomBytes(16);
+    const phc = await nodeRsHash(PASSWORD, { ...PARAMS, algorithm: 2, salt });
+    const expected = phc.split('$').at(-1);
+    const script = `const a = require(${JSON.stringify(ADDON_PATH)});
+      a.hashRaw(Buffer.from(process.argv[1], 'hex'), Buffer.from(process.argv[2], 'hex'), ${PARAMS.timeCost}, ${PARAMS.memoryCost}, 1, 2, 19, 32)
+        .then((raw) => console.log(a.instructionSet, raw.toString('base64').replace(/=+$/, '')));`;
+    const sets = new Set<string>();
+    for (const cap of ['avx512f', 'avx2', 'sse2']) {
+      const child = spawnSync(process.execPath, ['-e', script, PASSWORD.toString('hex'), salt.toString('hex')], {
+        env: { ...process.env, GATEHOUSE_ARGON2_ISA: cap },
+        encoding: 'utf8',
+      });
+      assert.equal(child.status, 0, child.stderr);
+      const [set, raw] = child.stdout.trim().split(' ');
+      assert.equal(raw, expected, `${set} (asked for at most ${cap})`);
+      sets.add(set!);
+    }
+    // sse2 is on every x64 CPU; the others where this one has them.
+    if (process.arch === 'x64') assert.ok(sets.has('sse2'), [...sets].join(' '));
+  });
+
+  it('computes lanes in parallel as the reference does (p=4)', async () => {
+    const salt = randomBytes(16);
+    const phc = await nodeRsHash(PASSWORD, { memoryCost: 8192, timeCost: 1, parallelism: 4, algorithm: 2, salt });
+    const raw = await addon().hashRaw(PASSWORD, salt, 1, 8192, 4, 2, 19, 32);
+    assert.equal(raw.toString('base64').replace(/=+$/, ''), phc.split('$').at(-1));
+  });
+
+  it('gives the same answer to hashes run at once, and keeps their memory for the next until trimmed', async () => {
+    const native = addon();
+    native.trim();
+    const salt = randomBytes(16);
+    const [first, ...rest] = await Promise.all(
+      Array.from({ length: 6 }, () => native.hashRaw(PASSWORD, salt, PARAMS.timeCost, PARAMS.memoryCost, PARAMS.parallelism, 2, 19, 32)),
+    );
+    for (const raw of rest) assert.deepEqual(raw, first);
+    const idle = native.idleBuffers();
+    assert.ok(idle >= 1 && idle <= 6, `idle buffers after 6 hashes: ${idle}`);
+    // The next hash takes a kept buffer instead of mapping a new one.
+    await native.hashRaw(PASSWORD, salt, PARAMS.timeCost, PARAMS.memoryCost, PARAMS.parallelism, 2, 19, 32);
+    assert.equal(native.idleBuffers(), idle);
+    assert.equal(native.trim(), idle);
+    assert.equal(native.idleBuffers(), 0);
+  });
+
+  it('refuses arguments it cannot take with a TypeError, and rejects what argon2 refuses', async () => {
+    const native = addon();
+    const hashRaw = native.hashRaw as unknown as (...args: unknown[]) => Promise<Buffer>;
+    assert.throws(() => hashRaw('text', randomBytes(16), 2, 4096, 1, 2, 19, 32), TypeError);
+    assert.throws(() => hashRaw(PASSWORD, randomBytes(65), 2, 4096, 1, 2, 19, 32), TypeError);
+    assert.throws(() => hashRaw(PASSWORD, randomBytes(16), 2, 4096, 1, 3, 19, 32), TypeError);
+    assert.throws(() => hashRaw(PASSWORD, randomBytes(16), 2, 4096, 1, 2, 18, 32), TypeError);
+    assert.throws(() => hashRaw(PASSWORD, randomBytes(16), 2, 4096, 1, 2, 19), TypeError);
+    await assert.rejects(native.hashRaw(PASSWORD, randomBytes(4), 2, 4096, 1, 2, 19, 32), /Salt is too short/);
+    await assert.rejects(native.hashRaw(PASSWORD, randomBytes(16), 2, 4, 1, 2, 19, 32), /Memory cost is too small/);
+  });
+});
+
+describe('argon2 scheme on the native addon', () => {
+  const native = createArgon2Scheme(PARAMS, addon());
+  const fallback = createArgon2Scheme(PARAMS, undefined);
+
+  it('writes PHC strings that @node-rs/argon2 verifies, and verifies its strings', async () => {
+    const mine = await native.hash(PASSWORD);
+    assert.match(mine, /^\$argon2id\$v=19\$m=4096,t=2,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/);
+    assert.equal(await nodeRsVerify(mine, PASSWORD), true);
+    assert.equal(await fallback.verify(mine, PASSWORD), true);
+    const theirs = await fallback.hash(PASSWORD);
+    assert.equal(await native.verify(theirs, PASSWORD), true);
+    assert.equal(await native.verify(theirs, Buffer.from('wrong')), false);
+    assert.equal(await native.verify(mine, Buffer.from('correct horse battery stapl')), false);
+  });
+
+  it('refuses a stored hash with one bit changed, and an unreadable one', async () => {
+    const stored = await native.hash(PASSWORD);
+    const last = stored.at(-1) === 'A' ? 'B' : 'A';
+    assert.equal(await native.verify(stored.slice(0, -1) + last, PASSWORD), false);
+    assert.equal(await native.verify('$argon2id$v=19$m=4096,t=2,p=1$c2FsdA$AAAA', PASSWORD), false);
+    assert.equal(await native.verify('not a hash', PASSWORD), false);
+  });
+
+  it('verifies hashes with a salt longer than the addon takes, through @node-rs/argon2', async () => {
+    const stored = await nodeRsHash(PASSWORD, { ...PARAMS, algorithm: 2, salt: randomBytes(80) });
+    assert.equal(await native.verify(stored, PASSWORD), true);
+    assert.equal(await native.verify(stored, Buffer.from('wrong')), false);
+  });
+
+  it('gives the working memory back once no hash has run for a while', async () => {
+    const addonNow = addon();
+    await native.hash(PASSWORD);
+    assert.ok(addonNow.idleBuffers() >= 1);
+    const deadline = Date.now() + 10_000;
+    while (addonNow.idleBuffers() > 0 && Date.now() < deadline) await sleep(100);
+    assert.equal(addonNow.idleBuffers(), 0);
+  });
+});
