@@ -1,10 +1,12 @@
 // In-process ceilings the servers are held against, measured in the bench process before any
 // server starts (idle machine): ES256 verification (node:crypto, P-256, ieee-p1363 signatures)
-// and the password hashes behind each login (argon2id for Gatehouse, bcrypt cost 12 for the peers).
+// and the password hashes behind each login (argon2id for Gatehouse, with the engine it uses; bcrypt
+// cost 12 for the peers).
 // Gatehouse's two are measured again before each of its cold and login rounds (run.mjs): on a
 // shared machine the speed of a core drifts over minutes, and a ratio is only as good as the
 // pairing of its two figures. combineSamples takes their median.
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
@@ -116,20 +118,43 @@ async function perSecondConcurrently(fn, concurrency, seconds) {
 }
 
 /**
- * Seconds per argon2id verify (one at a time) and the login ceiling cores ÷ that. Also
- * measured, for reference: verifies/s with every core hashing at once. argon2id is
- * memory-hard, so concurrent verifies share the memory bandwidth and that figure can be
- * well below the ceiling on a machine whose cores are fast next to its memory.
+ * The argon2 engine Gatehouse hashes with: the project's addon (native/, see
+ * src/passwords/argon2-native.ts) when it is built, else @node-rs/argon2, as the server decides.
+ * Its verify is a raw hash compared with the stored one, as the server does it.
+ */
+function gatehouseArgon2Engine(params, hashed, salt) {
+  let addon;
+  try {
+    addon = createRequire(import.meta.url)('../native/build/Release/gatehouse_argon2.node');
+  } catch {
+    return { engine: '@node-rs/argon2', verify: () => argon2Verify(hashed, PASSWORD) };
+  }
+  const expected = Buffer.from(hashed.split('$').at(-1), 'base64');
+  return {
+    engine: `native/ addon (${addon.instructionSet})`,
+    verify: async () => (await addon.hashRaw(Buffer.from(PASSWORD), salt, params.timeCost, params.memoryCost, params.parallelism, 2, 19, expected.length)).equals(expected),
+  };
+}
+
+const PASSWORD = 'correct horse battery staple';
+
+/**
+ * Seconds per argon2id verify (one at a time) and the login ceiling cores ÷ that, with the
+ * engine Gatehouse uses. Also measured, for reference: verifies/s with every core hashing at
+ * once. argon2id is memory-hard, so concurrent verifies share the memory bandwidth and that
+ * figure can be well below the ceiling on a machine whose cores are fast next to its memory.
  */
 export async function argon2idCeiling(params) {
   const options = { memoryCost: params.memoryCost, timeCost: params.timeCost, parallelism: params.parallelism, algorithm: 2 /* Argon2id */ };
-  const hashed = await argon2Hash('correct horse battery staple', options);
+  const salt = Buffer.from('0123456789abcdef');
+  const hashed = await argon2Hash(PASSWORD, { ...options, salt });
+  const { engine, verify } = gatehouseArgon2Engine(params, hashed, salt);
   const verifyOnce = async () => {
-    if (!(await argon2Verify(hashed, 'correct horse battery staple'))) throw new Error('argon2 verify failed');
+    if (!(await verify())) throw new Error('argon2 verify failed');
   };
   const seconds = await perCall(verifyOnce);
   const parallelRps = await perSecondConcurrently(verifyOnce, cores, 2);
-  return { params, msPerVerify: seconds * 1000, cores, ceilingRps: cores / seconds, parallelRps };
+  return { params, engine, msPerVerify: seconds * 1000, cores, ceilingRps: cores / seconds, parallelRps };
 }
 
 /** Same for the peers' bcrypt cost 12 (johndoe's hash from the seed). */

@@ -151,7 +151,7 @@ export function renderTables(figures, meta) {
           ? [[`  the same, ${c.es256.cores} at once (measured; one thread each)`, `${num(parallelMicros(c.es256), 1)} µs`, num(c.es256.parallelRps), num(c.es256.otherCpu, 2), each(c.es256, parallelMicros, 1)]]
           : []),
         [
-          `argon2id verify m=${c.argon2id.params.memoryCost},t=${c.argon2id.params.timeCost},p=${c.argon2id.params.parallelism} × ${c.argon2id.cores} cores`,
+          `argon2id verify m=${c.argon2id.params.memoryCost},t=${c.argon2id.params.timeCost},p=${c.argon2id.params.parallelism}${c.argon2id.engine ? ` (${c.argon2id.engine})` : ''} × ${c.argon2id.cores} cores`,
           `${num(c.argon2id.msPerVerify, 1)} ms`,
           num(c.argon2id.ceilingRps, 1),
           num(c.argon2id.otherCpu, 2),
