@@ -77,8 +77,12 @@ export interface Argon2Scheme extends HashScheme {
   hash(password: Buffer): Promise<string>;
 }
 
-/** After this long without a hash, the native addon's working memory goes back to the system. */
-const TRIM_AFTER_MS = 1_000;
+/**
+ * After this long without a hash, the native addon's working memory goes back to the system.
+ * Under load hashes follow each other closer than that and keep it; a server that logs
+ * someone in now and then maps it afresh each time, as @node-rs/argon2 always does.
+ */
+const TRIM_AFTER_MS = 200;
 
 const TYPES = { argon2d: 0, argon2i: 1, argon2id: 2 } as const;
 
