@@ -131,7 +131,7 @@ function gatehouseArgon2Engine(params, hashed, salt) {
   }
   const expected = Buffer.from(hashed.split('$').at(-1), 'base64');
   return {
-    engine: `native/ addon (${addon.instructionSet})`,
+    engine: `native/ addon (${addon.instructionSet()})`,
     verify: async () => (await addon.hashRaw(Buffer.from(PASSWORD), salt, params.timeCost, params.memoryCost, params.parallelism, 2, 19, expected.length)).equals(expected),
   };
 }

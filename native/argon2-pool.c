@@ -103,10 +103,9 @@ static const char *instruction_set = "sse2";
 /* core.c calls this for every segment of every pass. */
 void fill_segment(const argon2_instance_t *instance, argon2_position_t position) { fill_segment_impl(instance, position); }
 
-/* GATEHOUSE_ARGON2_ISA=avx2 or sse2 caps the choice (tests run every variant on one machine). */
-static void pick_instruction_set(void) {
-  const char *cap = getenv("GATEHOUSE_ARGON2_ISA");
-  int allow_avx512 = cap == NULL || strcmp(cap, "avx512f") == 0;
+/* The widest set the CPU has, up to `cap` (avx512f, avx2 or sse2). Set before any hash runs. */
+static void pick_instruction_set(const char *cap) {
+  int allow_avx512 = strcmp(cap, "avx512f") == 0;
   int allow_avx2 = allow_avx512 || strcmp(cap, "avx2") == 0;
   __builtin_cpu_init();
   if (allow_avx512 && __builtin_cpu_supports("avx512f")) {
@@ -115,11 +114,14 @@ static void pick_instruction_set(void) {
   } else if (allow_avx2 && __builtin_cpu_supports("avx2")) {
     fill_segment_impl = gatehouse_fill_segment_avx2;
     instruction_set = "avx2";
+  } else {
+    fill_segment_impl = gatehouse_fill_segment_sse2;
+    instruction_set = "sse2";
   }
 }
 #else
 static const char *instruction_set = "portable";
-static void pick_instruction_set(void) {}
+static void pick_instruction_set(const char *cap) { (void)cap; }
 #endif
 
 /* ---- N-API ------------------------------------------------------------------------------ */
@@ -276,17 +278,41 @@ static napi_value idle_buffers(napi_env env, napi_callback_info info) {
   return result;
 }
 
+/* useInstructionSet(cap): picks the widest set up to cap; returns the one picked. */
+static napi_value use_instruction_set(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  char cap[16];
+  size_t length;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 ||
+      napi_get_value_string_utf8(env, argv[0], cap, sizeof cap, &length) != napi_ok ||
+      (strcmp(cap, "avx512f") != 0 && strcmp(cap, "avx2") != 0 && strcmp(cap, "sse2") != 0)) {
+    return type_error(env, "useInstructionSet takes avx512f, avx2 or sse2");
+  }
+  pick_instruction_set(cap);
+  napi_value result;
+  napi_create_string_utf8(env, instruction_set, NAPI_AUTO_LENGTH, &result);
+  return result;
+}
+
+/* instructionSet(): the set hashes run with. */
+static napi_value current_instruction_set(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value result;
+  napi_create_string_utf8(env, instruction_set, NAPI_AUTO_LENGTH, &result);
+  return result;
+}
+
 NAPI_MODULE_INIT() {
   /* Buffers are reused, not wiped after each hash: see the top of this file. */
   FLAG_clear_internal_memory = 0;
-  pick_instruction_set();
-  napi_value set;
-  napi_create_string_utf8(env, instruction_set, NAPI_AUTO_LENGTH, &set);
+  pick_instruction_set("avx512f");
   napi_property_descriptor properties[] = {
       {"hashRaw", NULL, hash_raw, NULL, NULL, NULL, napi_default, NULL},
       {"trim", NULL, trim, NULL, NULL, NULL, napi_default, NULL},
       {"idleBuffers", NULL, idle_buffers, NULL, NULL, NULL, napi_default, NULL},
-      {"instructionSet", NULL, NULL, NULL, NULL, set, napi_enumerable, NULL},
+      {"useInstructionSet", NULL, use_instruction_set, NULL, NULL, NULL, napi_default, NULL},
+      {"instructionSet", NULL, current_instruction_set, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   return exports;

@@ -14,7 +14,12 @@ export interface Argon2Params {
   readonly memoryCost: number;
   readonly timeCost: number;
   readonly parallelism: number;
+  /** The widest SIMD the native argon2 addon may use (it picks what the CPU has, up to this); AVX-512 lowers the clock of some CPUs. */
+  readonly instructionSet?: Argon2InstructionSet;
 }
+
+export const ARGON2_INSTRUCTION_SETS = ['avx512f', 'avx2', 'sse2'] as const;
+export type Argon2InstructionSet = (typeof ARGON2_INSTRUCTION_SETS)[number];
 
 export interface Config {
   readonly host: string;
@@ -94,6 +99,9 @@ const KNOWN = new Set([
   'GATEHOUSE_ARGON2_MEMORY',
   'GATEHOUSE_ARGON2_TIME',
   'GATEHOUSE_ARGON2_PARALLELISM',
+  'GATEHOUSE_ARGON2_ISA',
+  // Read at install by scripts/build-native.mjs, not at start; known so that it may stay set.
+  'GATEHOUSE_REQUIRE_NATIVE',
   'GATEHOUSE_TRUST_PROXY',
   'GATEHOUSE_CORS_ORIGINS',
   'GATEHOUSE_KEY_ENCRYPTION_KEY',
@@ -178,6 +186,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     memoryCost: integer('GATEHOUSE_ARGON2_MEMORY', get('GATEHOUSE_ARGON2_MEMORY') ?? String(DEFAULT_ARGON2.memoryCost), 19_456, 4_194_304),
     timeCost: integer('GATEHOUSE_ARGON2_TIME', get('GATEHOUSE_ARGON2_TIME') ?? String(DEFAULT_ARGON2.timeCost), 2, 100),
     parallelism: integer('GATEHOUSE_ARGON2_PARALLELISM', get('GATEHOUSE_ARGON2_PARALLELISM') ?? String(DEFAULT_ARGON2.parallelism), 1, 64),
+    instructionSet: oneOf('GATEHOUSE_ARGON2_ISA', get('GATEHOUSE_ARGON2_ISA') ?? 'avx512f', ARGON2_INSTRUCTION_SETS),
   };
 
   const trustProxy = parseTrustProxy(get('GATEHOUSE_TRUST_PROXY'));

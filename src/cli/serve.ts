@@ -80,7 +80,7 @@ async function runServer(runtime: Runtime, primary: Channel | undefined): Promis
   keepYoungGenerationSmall();
   const threadPool = threadPoolSize();
   const native = loadNativeArgon2();
-  const argon2 = native.addon ? `native/ addon (${native.addon.instructionSet})` : `@node-rs/argon2 (native/ addon ${native.reason}: npm run build:native)`;
+  const argon2 = native.addon ? `native/ addon (${native.addon.instructionSet()})` : `@node-rs/argon2 (native/ addon ${native.reason}: npm run build:native)`;
   log.info({ threadPool, hashesAtOnce: hashQueue.concurrency, argon2 }, `password hashes: ${hashQueue.concurrency} at once on a pool of ${threadPool} threads, argon2 by ${argon2}`);
   // The dummy hash for unknown-user logins is made now, so that the first such login costs what
   // later ones do, but after listen: it is tens of milliseconds of argon2 that start-up need not

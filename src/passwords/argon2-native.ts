@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { Argon2InstructionSet } from '../config.js';
 
 /**
  * The project's own argon2 addon (native/argon2-pool.c): the reference implementation on libuv's
@@ -22,8 +23,10 @@ export interface NativeArgon2 {
   trim(): number;
   /** Buffers waiting for the next hash. */
   idleBuffers(): number;
-  /** The instruction set the addon picked for this CPU: avx512f, avx2, sse2 or portable. */
-  readonly instructionSet: string;
+  /** The instruction set hashes run with: avx512f, avx2, sse2, or portable (not x86). */
+  instructionSet(): string;
+  /** Picks the widest set this CPU has, up to `cap` (at load: up to avx512f); returns it. */
+  useInstructionSet(cap: Argon2InstructionSet): string;
 }
 
 /** The addon's limits on what it is handed (argon2-pool.c MAX_SALT, MAX_OUT). */

@@ -91,6 +91,7 @@ const TYPES = { argon2d: 0, argon2i: 1, argon2id: 2 } as const;
  * and read the same PHC strings, so a hash made by one verifies with the other.
  */
 export function createArgon2Scheme(params: Argon2Params, native: NativeArgon2 | undefined = loadNativeArgon2().addon): Argon2Scheme {
+  if (native && params.instructionSet) native.useInstructionSet(params.instructionSet);
   const scheme = native ? nativeScheme(params, native) : nodeRsScheme(params);
   return {
     ...scheme,

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { hash as nodeRsHash, verify as nodeRsVerify } from '@node-rs/argon2';
@@ -11,7 +10,6 @@ import { createArgon2Scheme } from '../../src/passwords/argon2id.js';
 // Small costs: these tests check what is computed, not how fast.
 const PARAMS = { memoryCost: 4096, timeCost: 2, parallelism: 1 };
 const PASSWORD = Buffer.from('correct horse battery staple');
-const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/gatehouse_argon2.node', import.meta.url));
 
 function addon(): NativeArgon2 {
   const load = loadNativeArgon2();
@@ -21,7 +19,7 @@ function addon(): NativeArgon2 {
 
 describe('native argon2 addon', () => {
   it('loads, with an instruction set picked for this CPU', () => {
-    assert.match(addon().instructionSet, /^(avx512f|avx2|sse2|portable)$/);
+    assert.match(addon().instructionSet(), /^(avx512f|avx2|sse2|portable)$/);
   });
 
   it('computes what @node-rs/argon2 computes, for every type and both versions', async () => {
@@ -44,25 +42,29 @@ describe('native argon2 addon', () => {
   });
 
   it('computes the same with each instruction set it was built for', async () => {
+    const native = addon();
     const salt = randomBytes(16);
     const phc = await nodeRsHash(PASSWORD, { ...PARAMS, algorithm: 2, salt });
-    const expected = phc.split('$').at(-1);
-    const script = `const a = require(${JSON.stringify(ADDON_PATH)});
-      a.hashRaw(Buffer.from(process.argv[1], 'hex'), Buffer.from(process.argv[2], 'hex'), ${PARAMS.timeCost}, ${PARAMS.memoryCost}, 1, 2, 19, 32)
-        .then((raw) => console.log(a.instructionSet, raw.toString('base64').replace(/=+$/, '')));`;
-    const sets = new Set<string>();
-    for (const cap of ['avx512f', 'avx2', 'sse2']) {
-      const child = spawnSync(process.execPath, ['-e', script, PASSWORD.toString('hex'), salt.toString('hex')], {
-        env: { ...process.env, GATEHOUSE_ARGON2_ISA: cap },
-        encoding: 'utf8',
-      });
-      assert.equal(child.status, 0, child.stderr);
-      const [set, raw] = child.stdout.trim().split(' ');
-      assert.equal(raw, expected, `${set} (asked for at most ${cap})`);
-      sets.add(set!);
+    const expected = Buffer.from(phc.split('$').at(-1)!, 'base64');
+    const used = new Set<string>();
+    try {
+      for (const cap of ['avx512f', 'avx2', 'sse2'] as const) {
+        const set = native.useInstructionSet(cap);
+        assert.equal(native.instructionSet(), set);
+        const raw = await native.hashRaw(PASSWORD, salt, PARAMS.timeCost, PARAMS.memoryCost, PARAMS.parallelism, 2, 19, 32);
+        assert.deepEqual(raw, expected, `${set} (at most ${cap})`);
+        used.add(set);
+      }
+    } finally {
+      native.useInstructionSet('avx512f');
     }
-    // sse2 is on every x64 CPU; the others where this one has them.
-    if (process.arch === 'x64') assert.ok(sets.has('sse2'), [...sets].join(' '));
+    // sse2 is on every x64 CPU; the wider ones where this CPU has them (Linux lists them).
+    if (process.arch === 'x64') {
+      const flags = existsSync('/proc/cpuinfo') ? (/^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? '').split(' ') : [];
+      const expected = ['sse2', ...['avx2', 'avx512f'].filter((set) => flags.includes(set))];
+      assert.deepEqual([...used].sort(), expected.sort());
+    }
+    assert.throws(() => (native.useInstructionSet as (cap: string) => string)('avx1024'), TypeError);
   });
 
   it('computes lanes in parallel as the reference does (p=4)', async () => {
@@ -129,6 +131,18 @@ describe('argon2 scheme on the native addon', () => {
     const stored = await nodeRsHash(PASSWORD, { ...PARAMS, algorithm: 2, salt: randomBytes(80) });
     assert.equal(await native.verify(stored, PASSWORD), true);
     assert.equal(await native.verify(stored, Buffer.from('wrong')), false);
+  });
+
+  it('runs with the instruction set the configuration allows at most', async () => {
+    const native = addon();
+    try {
+      createArgon2Scheme({ ...PARAMS, instructionSet: 'sse2' }, native);
+      assert.equal(native.instructionSet(), process.arch === 'x64' ? 'sse2' : 'portable');
+      const stored = await createArgon2Scheme({ ...PARAMS, instructionSet: 'sse2' }, native).hash(PASSWORD);
+      assert.equal(await nodeRsVerify(stored, PASSWORD), true);
+    } finally {
+      native.useInstructionSet('avx512f');
+    }
   });
 
   it('gives the working memory back once no hash has run for a while', async () => {

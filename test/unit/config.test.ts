@@ -47,6 +47,8 @@ describe('configuration', () => {
         GATEHOUSE_ADMIN_PASSWORD: 'admin password',
         GATEHOUSE_REGISTRATION: 'open',
         GATEHOUSE_ROLE_SCOPES: 'user=me;admin=me admin;auditor=audit:read',
+        GATEHOUSE_ARGON2_ISA: 'avx2',
+        GATEHOUSE_REQUIRE_NATIVE: '1',
       },
       '/srv',
     );
@@ -58,6 +60,7 @@ describe('configuration', () => {
     assert.equal(config.refreshTokenTtl, 43_200);
     assert.deepEqual(config.admin, { username: 'admin', password: 'admin password' });
     assert.deepEqual(config.roleScopes['auditor'], ['audit:read']);
+    assert.equal(config.argon2.instructionSet, 'avx2');
   });
 
   it('leaves aud out in the seed-compatible profile unless an audience is set', () => {
@@ -83,6 +86,7 @@ describe('configuration', () => {
     refused({ GATEHOUSE_REGISTRATION: 'maybe' }, /^GATEHOUSE_REGISTRATION must be one of open, closed/);
     refused({ GATEHOUSE_ROLE_SCOPES: 'user' }, /^GATEHOUSE_ROLE_SCOPES entry "user"/);
     refused({ GATEHOUSE_ARGON2_MEMORY: '1024' }, /^GATEHOUSE_ARGON2_MEMORY must be between 19456/);
+    refused({ GATEHOUSE_ARGON2_ISA: 'avx1024' }, /^GATEHOUSE_ARGON2_ISA must be one of avx512f, avx2, sse2/);
     refused({ GATEHOUSE_KEY_ENCRYPTION_KEY: 'abc' }, /^GATEHOUSE_KEY_ENCRYPTION_KEY must be 32 bytes/);
   });
 
