@@ -129,6 +129,7 @@ function gatehouseArgon2Engine(params, hashed, salt) {
   } catch {
     return { engine: '@node-rs/argon2', verify: () => argon2Verify(hashed, PASSWORD) };
   }
+  addon.useInstructionSet(params.instructionSet);
   const expected = Buffer.from(hashed.split('$').at(-1), 'base64');
   return {
     engine: `native/ addon (${addon.instructionSet()})`,
@@ -205,6 +206,7 @@ export function gatehouseArgon2Params(env = process.env) {
     memoryCost: Number(env.GATEHOUSE_ARGON2_MEMORY ?? 19_456),
     timeCost: Number(env.GATEHOUSE_ARGON2_TIME ?? 2),
     parallelism: Number(env.GATEHOUSE_ARGON2_PARALLELISM ?? 1),
+    instructionSet: env.GATEHOUSE_ARGON2_ISA ?? 'avx512f',
   };
 }
 
