@@ -1,4 +1,4 @@
-// `npm run build:native` (also run at install, by `prepare`): compiles native/, the argon2 addon
+// `npm run build:native` (also the package's install script): compiles native/, the argon2 addon
 // that keeps each hash's memory for the next (native/argon2-pool.c), with node-gyp as npm ships it.
 // A failed build does not fail the install: Gatehouse then hashes with @node-rs/argon2, which
 // ships prebuilt, and `serve` says which one it uses. GATEHOUSE_REQUIRE_NATIVE=1 makes it fail.
