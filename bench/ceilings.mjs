@@ -6,7 +6,6 @@
 // shared machine the speed of a core drifts over minutes, and a ratio is only as good as the
 // pairing of its two figures. combineSamples takes their median.
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
@@ -117,41 +116,35 @@ async function perSecondConcurrently(fn, concurrency, seconds) {
   return n / ((performance.now() - t0) / 1000);
 }
 
-/**
- * The argon2 engine Gatehouse hashes with: the project's addon (native/, see
- * src/passwords/argon2-native.ts) when it is built, else @node-rs/argon2, as the server decides.
- * Its verify is a raw hash compared with the stored one, as the server does it.
- */
-function gatehouseArgon2Engine(params, hashed, salt) {
-  let addon;
-  try {
-    addon = createRequire(import.meta.url)('../native/build/Release/gatehouse_argon2.node');
-  } catch {
-    return { engine: '@node-rs/argon2', verify: () => argon2Verify(hashed, PASSWORD) };
-  }
-  addon.useInstructionSet(params.instructionSet);
-  const expected = Buffer.from(hashed.split('$').at(-1), 'base64');
-  return {
-    engine: `native/ addon (${addon.instructionSet()})`,
-    verify: async () => (await addon.hashRaw(Buffer.from(PASSWORD), salt, params.timeCost, params.memoryCost, params.parallelism, 2, 19, expected.length)).equals(expected),
-  };
-}
+const PASSWORD = Buffer.from('correct horse battery staple');
 
-const PASSWORD = 'correct horse battery staple';
+/**
+ * Gatehouse's own argon2 scheme from dist/ (the addon when it is built, else @node-rs/argon2,
+ * as the server decides) and the engine's name; @node-rs/argon2 when dist/ is not built.
+ */
+async function gatehouseArgon2Scheme(params) {
+  try {
+    const { createArgon2Scheme } = await import('../dist/passwords/argon2id.js');
+    const { argon2EngineName } = await import('../dist/passwords/argon2-native.js');
+    return { scheme: createArgon2Scheme(params), engine: argon2EngineName() };
+  } catch {
+    const options = { memoryCost: params.memoryCost, timeCost: params.timeCost, parallelism: params.parallelism, algorithm: 2 /* Argon2id */ };
+    return { scheme: { hash: (password) => argon2Hash(password, options), verify: argon2Verify }, engine: '@node-rs/argon2 (dist/ not built)' };
+  }
+}
 
 /**
  * Seconds per argon2id verify (one at a time) and the login ceiling cores ÷ that, with the
- * engine Gatehouse uses. Also measured, for reference: verifies/s with every core hashing at
- * once. argon2id is memory-hard, so concurrent verifies share the memory bandwidth and that
- * figure can be well below the ceiling on a machine whose cores are fast next to its memory.
+ * engine and the verify Gatehouse uses. Also measured, for reference: verifies/s with every
+ * core hashing at once. argon2id is memory-hard, so concurrent verifies share the memory
+ * bandwidth and that figure can be well below the ceiling on a machine whose cores are fast
+ * next to its memory.
  */
 export async function argon2idCeiling(params) {
-  const options = { memoryCost: params.memoryCost, timeCost: params.timeCost, parallelism: params.parallelism, algorithm: 2 /* Argon2id */ };
-  const salt = Buffer.from('0123456789abcdef');
-  const hashed = await argon2Hash(PASSWORD, { ...options, salt });
-  const { engine, verify } = gatehouseArgon2Engine(params, hashed, salt);
+  const { scheme, engine } = await gatehouseArgon2Scheme(params);
+  const hashed = await scheme.hash(PASSWORD);
   const verifyOnce = async () => {
-    if (!(await verify())) throw new Error('argon2 verify failed');
+    if (!(await scheme.verify(hashed, PASSWORD))) throw new Error('argon2 verify failed');
   };
   const seconds = await perCall(verifyOnce);
   const parallelRps = await perSecondConcurrently(verifyOnce, cores, 2);

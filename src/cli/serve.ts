@@ -4,7 +4,7 @@ import { buildApp } from '../http/app.js';
 import type { MetricsSnapshot } from '../http/plugins/metrics.js';
 import { bootstrapAdmin } from '../services/bootstrap.js';
 import { openLoginLimiter } from '../limits/open.js';
-import { loadNativeArgon2 } from '../passwords/argon2-native.js';
+import { argon2EngineName } from '../passwords/argon2-native.js';
 import { threadPoolSize } from '../passwords/hash-queue.js';
 import { Keyring } from '../services/keys.js';
 import type { RevokedAccessToken } from '../store/store.js';
@@ -79,8 +79,7 @@ async function runServer(runtime: Runtime, primary: Channel | undefined): Promis
   await server.listen({ host: config.host, port: config.port });
   keepYoungGenerationSmall();
   const threadPool = threadPoolSize();
-  const native = loadNativeArgon2();
-  const argon2 = native.addon ? `native/ addon (${native.addon.instructionSet()})` : `@node-rs/argon2 (native/ addon ${native.reason}: npm run build:native)`;
+  const argon2 = argon2EngineName();
   log.info({ threadPool, hashesAtOnce: hashQueue.concurrency, argon2 }, `password hashes: ${hashQueue.concurrency} at once on a pool of ${threadPool} threads, argon2 by ${argon2}`);
   // The dummy hash for unknown-user logins is made now, so that the first such login costs what
   // later ones do, but after listen: it is tens of milliseconds of argon2 that start-up need not

@@ -50,3 +50,8 @@ export function loadNativeArgon2(): NativeArgon2Load {
   }
   return loaded;
 }
+
+/** Which engine hashes, for the start-up log and the benchmark: the addon and its instruction set, or the fallback and why. */
+export function argon2EngineName(load: NativeArgon2Load = loadNativeArgon2()): string {
+  return load.addon ? `native/ addon (${load.addon.instructionSet()})` : `@node-rs/argon2 (native/ addon ${load.reason}: npm run build:native)`;
+}
