@@ -1,5 +1,5 @@
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import { usableCores } from '../bin/thread-pool.cjs';
 import { ConfigError } from './errors.js';
 
 export const JWT_ALGORITHMS = ['ES256', 'EdDSA', 'RS256', 'HS256'] as const;
@@ -219,7 +219,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
 
   const workersText = get('GATEHOUSE_WORKERS') ?? '1';
   if (workersText !== 'auto' && !/^\d+$/.test(workersText)) throw new ConfigError(`GATEHOUSE_WORKERS must be a whole number or auto, got "${workersText}"`);
-  const workers = workersText === 'auto' ? Math.min(availableParallelism(), MAX_WORKERS) : integer('GATEHOUSE_WORKERS', workersText, 1, MAX_WORKERS);
+  const workers = workersText === 'auto' ? Math.min(usableCores(), MAX_WORKERS) : integer('GATEHOUSE_WORKERS', workersText, 1, MAX_WORKERS);
 
   const loginLimits = {
     freeFailures: integer('GATEHOUSE_LOGIN_FREE_FAILURES', get('GATEHOUSE_LOGIN_FREE_FAILURES') ?? '5', 1, 1000),

@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os';
+import { usableCores } from '../../bin/thread-pool.cjs';
 import { Unavailable } from '../errors.js';
 
 export interface HashQueueOptions {
@@ -28,9 +28,13 @@ export class HashQueue {
   private running = 0;
   private readonly waiting: Array<() => void> = [];
 
-  /** `processes`: how many servers share the machine's cores (GATEHOUSE_WORKERS); each takes its share of the defaults. */
-  constructor(options: HashQueueOptions = {}, processes = 1) {
-    const cores = Math.max(1, Math.ceil(availableParallelism() / Math.max(1, processes)));
+  /**
+   * `processes`: how many servers share the cores (GATEHOUSE_WORKERS); each takes its share of
+   * the defaults. `machineCores`: the cores this process may use, its CPU affinity and its
+   * cgroup's CPU limit (a container's), as the CLI sized libuv's pool with.
+   */
+  constructor(options: HashQueueOptions = {}, processes = 1, machineCores = usableCores()) {
+    const cores = Math.max(1, Math.ceil(machineCores / Math.max(1, processes)));
     this.concurrency = Math.max(1, options.concurrency ?? Math.min(cores + 1, threadPoolSize() - 1));
     this.maxWaiting = Math.max(0, options.maxWaiting ?? 64 * cores);
   }

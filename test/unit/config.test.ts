@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { usableCores } from '../../bin/thread-pool.cjs';
 import { loadConfig } from '../../src/config.js';
 import { ConfigError } from '../../src/errors.js';
 
@@ -93,7 +93,7 @@ describe('configuration', () => {
   it('runs one server process unless GATEHOUSE_WORKERS asks for more (a number, or auto: one per core)', () => {
     assert.equal(loadConfig({}, '/srv').workers, 1);
     assert.equal(loadConfig({ GATEHOUSE_WORKERS: '4' }, '/srv').workers, 4);
-    assert.equal(loadConfig({ GATEHOUSE_WORKERS: 'auto' }, '/srv').workers, Math.min(availableParallelism(), 64));
+    assert.equal(loadConfig({ GATEHOUSE_WORKERS: 'auto' }, '/srv').workers, Math.min(usableCores(), 64));
     refused({ GATEHOUSE_WORKERS: '0' }, /^GATEHOUSE_WORKERS must be between 1 and 64, got 0$/);
     refused({ GATEHOUSE_WORKERS: '65' }, /^GATEHOUSE_WORKERS must be between 1 and 64/);
     refused({ GATEHOUSE_WORKERS: 'many' }, /^GATEHOUSE_WORKERS must be a whole number or auto, got "many"$/);

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
+import { usableCores } from '../../bin/thread-pool.cjs';
 import { Unavailable } from '../../src/errors.js';
 import { HashQueue } from '../../src/passwords/hash-queue.js';
 
@@ -37,7 +37,7 @@ describe('hash queue', () => {
   it('takes its share of the cores when several server processes share them (GATEHOUSE_WORKERS)', async () => {
     // As many processes as cores: each gets one core, so two hashes at once (one in reserve)
     // and 64 waiting, instead of the whole machine's figures in every process.
-    const queue = new HashQueue({}, availableParallelism());
+    const queue = new HashQueue({}, usableCores());
     const g = gate();
     const runs = Array.from({ length: 70 }, () => queue.run(() => g.promise));
     const shed = Promise.allSettled(runs.slice(66));
@@ -46,6 +46,26 @@ describe('hash queue', () => {
     for (const outcome of await shed) assert.ok(outcome.status === 'rejected' && outcome.reason instanceof Unavailable);
     g.open();
     await Promise.all(runs.slice(0, 66));
+  });
+
+  it('sizes itself by the cores it may use, not the whole host (a container limited to 2 CPUs)', async () => {
+    const saved = process.env['UV_THREADPOOL_SIZE'];
+    process.env['UV_THREADPOOL_SIZE'] = '64';
+    try {
+      // usableCores() reads the cgroup's CPU limit, which os.availableParallelism() does not.
+      const queue = new HashQueue({}, 1, 2);
+      const g = gate();
+      const runs = Array.from({ length: 140 }, () => queue.run(() => g.promise));
+      const shed = Promise.allSettled(runs.slice(3 + 128));
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(queue.depth, { running: 3, waiting: 128 });
+      for (const outcome of await shed) assert.ok(outcome.status === 'rejected' && outcome.reason instanceof Unavailable);
+      g.open();
+      await Promise.all(runs.slice(0, 3 + 128));
+    } finally {
+      if (saved === undefined) delete process.env['UV_THREADPOOL_SIZE'];
+      else process.env['UV_THREADPOOL_SIZE'] = saved;
+    }
   });
 
   it('sheds work past the waiting limit with Unavailable, and recovers', async () => {
@@ -80,7 +100,7 @@ describe('hash queue', () => {
     };
     try {
       process.env['UV_THREADPOOL_SIZE'] = '64';
-      assert.equal(await runningAtOnce(), availableParallelism() + 1);
+      assert.equal(await runningAtOnce(), usableCores() + 1);
       process.env['UV_THREADPOOL_SIZE'] = '2';
       assert.equal(await runningAtOnce(), 1);
     } finally {
