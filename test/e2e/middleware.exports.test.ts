@@ -59,17 +59,26 @@ describe('package subpath exports', () => {
     assert.deepEqual(frameworksIn(hono.modules), []);
   });
 
+  it('gatehouse itself is the framework-free verifier, and loads no framework', () => {
+    const { exports, modules } = modulesLoadedBy('gatehouse');
+    assert.deepEqual(exports, ['TokenVerifier', 'createVerifier', 'refusalFor']);
+    assert.ok(modules.some((m) => m.endsWith('/dist/index.js')), 'resolved through the exports map to dist/');
+    assert.deepEqual(frameworksIn(modules), []);
+  });
+
   it('sees a framework when one is loaded (the probe is not blind)', () => {
     assert.deepEqual(frameworksIn(modulesLoadedBy('fastify').modules), ['fastify']);
     assert.deepEqual(frameworksIn(modulesLoadedBy('hono').modules), ['hono']);
     assert.deepEqual(frameworksIn(modulesLoadedBy('express').modules), ['express']);
   });
 
-  it('publishes types for every subpath', () => {
+  it('publishes types for the root and every subpath', () => {
     const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
       exports: Record<string, { types?: string; default?: string } | string>;
       peerDependenciesMeta: Record<string, { optional?: boolean }>;
     };
+    const root = pkg.exports['.'];
+    assert.ok(typeof root === 'object' && root.types && root.default && existsSync(path.join(ROOT, root.types)) && existsSync(path.join(ROOT, root.default)), 'the package root');
     for (const name of ['fastify', 'express', 'hono']) {
       const entry = pkg.exports[`./${name}`];
       assert.ok(typeof entry === 'object' && entry.types && entry.default, name);

@@ -44,7 +44,7 @@ function countingFetch(): { fetch: Fetch; jwks: () => number } {
 export function guardSuite(framework: Framework): void {
   const mount = mounts[framework];
 
-  describe(`gatehouse/${framework} against a running Gatehouse`, () => {
+  describe(`${framework === 'node' ? 'gatehouse (node:http)' : `gatehouse/${framework}`} against a running Gatehouse`, () => {
     let issuer: Issuer;
     let app: GuardedApp;
     let alice: string;

@@ -1,9 +1,10 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import express from 'express';
 import Fastify from 'fastify';
 import { Hono } from 'hono';
+import { createVerifier, refusalFor } from 'gatehouse';
 import { createGuard as expressGuard, principalOf as expressPrincipal } from 'gatehouse/express';
 import { gatehouse, principalOf, requireScopes } from 'gatehouse/fastify';
 import { createGuard as honoGuard } from 'gatehouse/hono';
@@ -15,7 +16,8 @@ export interface GuardedApp {
   close(): Promise<void>;
 }
 
-export type Framework = 'fastify' | 'express' | 'hono';
+/** 'node': plain node:http with the package root's verifier, no framework. */
+export type Framework = 'fastify' | 'express' | 'hono' | 'node';
 
 /**
  * The same API in each framework:
@@ -82,7 +84,38 @@ export const mountHono: Mount = async (options) => {
   return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) };
 };
 
-export const mounts: Readonly<Record<Framework, Mount>> = { fastify: mountFastify, express: mountExpress, hono: mountHono };
+export const mountNode: Mount = async (options) => {
+  const verifier = createVerifier(options);
+  const scopesOf: Readonly<Record<string, readonly string[]>> = { 'GET /me': [], 'GET /profile': ['me'], 'GET /items': ['items:read'], 'POST /items': ['items:write'] };
+  const server = createServer((req, res) => {
+    const send = (status: number, body: object): void => {
+      res.writeHead(status, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify(body));
+    };
+    const route = `${req.method} ${new URL(req.url ?? '/', 'http://localhost').pathname}`;
+    if (route === 'GET /hello') return send(200, { hello: 'world' });
+    const scopes = scopesOf[route];
+    if (scopes === undefined) return send(404, { detail: 'Not Found' });
+    // authenticate answers at once for a token it can check, and with a promise when it must ask the issuer.
+    Promise.resolve()
+      .then(() => verifier.authenticate(req.headers.authorization, scopes))
+      .then(
+        (principal) => {
+          if (route === 'GET /items') send(200, { items: [], owner: principal.sub });
+          else if (route === 'POST /items') send(201, { created: true });
+          else send(200, view(principal));
+        },
+        (error: unknown) => {
+          const refusal = refusalFor(error);
+          if (refusal === undefined) send(500, { detail: 'Internal Server Error' });
+          else res.writeHead(refusal.status, refusal.headers).end(refusal.body);
+        },
+      );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => closeServer(server) };
+};
+
+export const mounts: Readonly<Record<Framework, Mount>> = { fastify: mountFastify, express: mountExpress, hono: mountHono, node: mountNode };
 
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve) => {

@@ -1,0 +1,3 @@
+import { guardSuite } from '../helpers/guard-suite.js';
+
+guardSuite('node');
