@@ -2,7 +2,7 @@ import { epochSeconds, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { BearerError, INVALID_CREDENTIALS, NOT_AUTHENTICATED, NOT_ENOUGH_PERMISSIONS } from '../errors.js';
 import type { AccessTokenClaims, AccessTokenCodec } from '../tokens/access-token.js';
-import { hasScopes } from '../tokens/scopes.js';
+import { hasScopes, scopesForRoles } from '../tokens/scopes.js';
 import type { Store, UserRecord } from '../store/store.js';
 import type { RevocationList } from './revocation-list.js';
 import { normaliseUsername } from './usernames.js';
@@ -26,6 +26,9 @@ export function bearerToken(authorization: string | undefined): string | undefin
 
 /** Turns an Authorization header into a principal, or a BearerError. */
 export class BearerAuthenticator {
+  /** Scopes each user record's roles give; a changed user is a new record (the store's rows are immutable). */
+  private readonly roleScopes = new WeakMap<UserRecord, ReadonlySet<string>>();
+
   constructor(
     private readonly config: Config,
     private readonly codec: AccessTokenCodec,
@@ -86,21 +89,41 @@ export class BearerAuthenticator {
 
   private withUser(claims: AccessTokenClaims): Principal | Promise<Principal> {
     const scopes = claims.scope === '' ? [] : claims.scope.split(' ');
-    // Client tokens carry no username and speak for no user.
-    if (claims.preferred_username === undefined) return { sub: claims.sub, user: undefined, scopes, clientId: claims.client_id, claims };
+    // A client token speaks for no user, only for its client, which must still exist: deleting
+    // a client ends its own tokens at once, as its users' logins are ended by revocation.
+    if (claims.preferred_username === undefined) {
+      return this.store.clients.findById(claims.client_id).then((client) => {
+        if (client === undefined) throw invalidToken();
+        return { sub: claims.sub, user: undefined, scopes, clientId: claims.client_id, claims };
+      });
+    }
     // A user token: the user must still exist and be enabled, so disabling or deleting takes effect at once.
     const users = this.store.users;
     const [by, key] = this.config.subject === 'username' ? (['username', normaliseUsername(claims.sub)] as const) : (['id', claims.sub] as const);
     const held = users.findHeld?.(by, key);
-    if (held !== undefined) return userPrincipal(claims, scopes, held);
+    if (held !== undefined) return this.userPrincipal(claims, scopes, held);
     const found = by === 'username' ? users.findByUsername(key) : users.findById(key);
-    return found.then((user) => userPrincipal(claims, scopes, user));
+    return found.then((user) => this.userPrincipal(claims, scopes, user));
   }
-}
 
-function userPrincipal(claims: AccessTokenClaims, scopes: readonly string[], user: UserRecord | undefined): Principal {
-  if (!user || user.disabled) throw invalidToken();
-  return { sub: claims.sub, user, scopes, clientId: claims.client_id, claims };
+  private userPrincipal(claims: AccessTokenClaims, scopes: readonly string[], user: UserRecord | undefined): Principal {
+    if (!user || user.disabled) throw invalidToken();
+    // By username, a name can be taken again once its user is deleted: a token issued before
+    // this user existed was another user's (ids are never reused).
+    if (this.config.subject === 'username' && Math.floor(user.createdAt / 1000) > claims.iat) throw invalidToken();
+    return { sub: claims.sub, user, scopes: this.stillGranted(scopes, user), clientId: claims.client_id, claims };
+  }
+
+  /** The token's scopes that the user's roles still give: taking a role away takes its scopes from live tokens too. */
+  private stillGranted(scopes: readonly string[], user: UserRecord): readonly string[] {
+    let allowed = this.roleScopes.get(user);
+    if (allowed === undefined) {
+      allowed = new Set(scopesForRoles(user.roles, this.config.roleScopes));
+      this.roleScopes.set(user, allowed);
+    }
+    const granted = allowed;
+    return scopes.every((s) => granted.has(s)) ? scopes : scopes.filter((s) => granted.has(s));
+  }
 }
 
 function withScopes(principal: Principal, requiredScopes: readonly string[]): Principal {

@@ -70,6 +70,19 @@ describe('/admin/clients', () => {
     assert.equal(me.statusCode, 401);
   });
 
+  it('deletes a client: the tokens it holds itself (client_credentials) stop at once, admin scope or not', async () => {
+    const created = (await call('POST', '/admin/clients', admin, { name: 'ops robot', scopes: ['admin'] })).json();
+    const auth = { authorization: basic(created.client_id, created.client_secret) };
+    const own = (await postForm(app, '/token', { grant_type: 'client_credentials' }, auth)).json().access_token as string;
+    assert.equal((await call('GET', '/admin/users', own)).statusCode, 200);
+    assert.equal((await call('DELETE', `/admin/clients/${created.client_id}`, admin)).statusCode, 204);
+    assert.equal((await call('GET', '/admin/users', own)).statusCode, 401);
+    assert.equal((await call('POST', '/admin/clients', own, { name: 'ghost' })).statusCode, 401);
+    const api = (await call('POST', '/admin/clients', admin, { name: 'resource server' })).json();
+    const introspected = await postForm(app, '/introspect', { token: own }, { authorization: basic(api.client_id, api.client_secret) });
+    assert.deepEqual(introspected.json(), { active: false });
+  });
+
   it('validates the body', async () => {
     const missing = await call('POST', '/admin/clients', admin, { public: true });
     assert.equal(missing.statusCode, 400);

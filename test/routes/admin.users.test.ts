@@ -155,6 +155,19 @@ describe('/admin/users', () => {
       assert.equal((await postForm(app, '/token', { username: 'frank', password: 'frank password' })).json().scope, 'admin me');
     });
 
+    it('takes a role away from live tokens too: its scopes stop at once', async () => {
+      const id = await create('hal', { roles: ['admin', 'user'] });
+      const session = await login('hal', 'hal password');
+      assert.equal((await call('GET', '/admin/users', session.access_token)).statusCode, 200);
+      assert.equal((await call('PATCH', `/admin/users/${id}`, admin, { roles: ['user'] })).statusCode, 200);
+      const demoted = await call('GET', '/admin/users', session.access_token);
+      assert.equal(demoted.statusCode, 403);
+      assert.equal(demoted.json().detail, 'Not enough permissions');
+      assert.equal((await call('GET', '/users/me', session.access_token)).statusCode, 200, 'the scopes the user keeps still work');
+      assert.equal((await call('PATCH', `/admin/users/${id}`, admin, { roles: ['admin', 'user'] })).statusCode, 200);
+      assert.equal((await call('GET', '/admin/users', session.access_token)).statusCode, 200, 'given back, the role counts again');
+    });
+
     it('disables a user: tokens stop at once, logins fail; enabling brings them back', async () => {
       const id = await create('grace');
       const session = await login('grace', 'grace password');

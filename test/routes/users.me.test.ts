@@ -153,3 +153,29 @@ describe('health and docs', () => {
     assert.deepEqual(res.json(), { error: 'not_found', detail: 'Not Found' });
   });
 });
+
+describe('GET /users/me when tokens name the user by username (GATEHOUSE_SUBJECT=username)', () => {
+  let app: TestApp;
+  before(async () => {
+    app = await createTestApp({ GATEHOUSE_SUBJECT: 'username', GATEHOUSE_JWT_ALG: 'HS256', GATEHOUSE_JWT_SECRET: 'x'.repeat(40) });
+  });
+  after(() => app.close());
+
+  it('does not hand a deleted user’s token to a new account that takes the same name', async () => {
+    const first = await app.services.users.create({ username: 'eve', password: 'first eve password' });
+    const login = await app.server.inject({ method: 'POST', url: '/token', ...form({ username: 'eve', password: 'first eve password' }) });
+    const token = login.json().access_token as string;
+    const me = () => app.server.inject({ method: 'GET', url: '/users/me', headers: { authorization: `Bearer ${token}` } });
+    assert.equal((await me()).statusCode, 200);
+    await app.services.users.delete(first.id);
+    assert.equal((await me()).statusCode, 401);
+    app.clock.advance(5_000);
+    const second = await app.services.users.create({ username: 'EVE', password: 'second eve password' });
+    assert.notEqual(second.id, first.id);
+    assert.equal((await me()).statusCode, 401, 'issued before this account existed');
+    const own = await app.server.inject({ method: 'POST', url: '/token', ...form({ username: 'eve', password: 'second eve password' }) });
+    const mine = await app.server.inject({ method: 'GET', url: '/users/me', headers: { authorization: `Bearer ${own.json().access_token}` } });
+    assert.equal(mine.statusCode, 200, 'the new account’s own tokens work');
+    assert.equal(mine.json().id, second.id);
+  });
+});
