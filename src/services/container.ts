@@ -59,7 +59,7 @@ export function createServices(config: Config, deps: Deps): Services {
   const revocations = new RevocationList(store.revocations, clock, config.keyRefreshInterval);
   revocations.onRevoked((jti) => codec.forget(jti));
   const refreshTokens = new RefreshTokens(config, store, clock, audit, revocations);
-  const users = new UserService(store, hasher, clock, audit, refreshTokens);
+  const users = new UserService(store, hasher, clock, audit, refreshTokens, limits);
   const sessions = new SessionService(store, clock, audit, refreshTokens);
   const clients = new ClientService(store, clock, audit, revocations);
   const issuer = new TokenIssuer(config, codec, clock);

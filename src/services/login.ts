@@ -1,6 +1,6 @@
 import type { Clock } from '../clock.js';
 import { InvalidGrant, SlowDown, Unavailable } from '../errors.js';
-import type { LoginLimiter } from '../limits/login-limiter.js';
+import type { LoginDecision, LoginLimiter } from '../limits/login-limiter.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import { MAX_PASSWORD_LENGTH } from '../passwords/policy.js';
 import type { AuditEvent, Store, UserRecord } from '../store/store.js';
@@ -19,6 +19,32 @@ export interface LoginContext {
 export interface SuccessfulLogin {
   readonly user: UserRecord;
   readonly event: AuditEvent;
+}
+
+/**
+ * Counts an attempt at `account`'s password before the password is looked at, so parallel
+ * guesses cannot slip past the threshold: SlowDown (429) when the limiter refuses it (then
+ * no password is checked), Unavailable (503) when its counters cannot answer, since without
+ * them there is no brute-force protection (fail closed). For logins and for every other
+ * check of a password the caller does not already hold a proof of.
+ */
+export async function reservePasswordAttempt(
+  limiter: LoginLimiter,
+  account: string,
+  ip: string | null,
+  now: number,
+  onThrottled: (decision: Extract<LoginDecision, { allowed: false }>) => void,
+): Promise<void> {
+  let decision: LoginDecision;
+  try {
+    decision = await limiter.begin(account, ip, now);
+  } catch {
+    throw new Unavailable('Login is temporarily unavailable', 5);
+  }
+  if (!decision.allowed) {
+    onThrottled(decision);
+    throw new SlowDown(decision.retryAfterSeconds);
+  }
 }
 
 /** Checks a username and password; upgrades legacy hashes to argon2id after a successful check. */
@@ -49,27 +75,15 @@ export class PasswordLogin {
     return { user, event: this.audit.event('login.success', { userId: user.id, username: user.username, clientId: context.clientId, ip: context.ip }) };
   }
 
-  /**
-   * Counts the attempt before the password is looked at, so parallel guesses cannot slip
-   * past the threshold; a blocked attempt gets 429 without any password check.
-   */
-  private async reserveAttempt(normalised: string, context: LoginContext): Promise<void> {
-    let decision;
-    try {
-      decision = await this.limiter.begin(normalised, context.ip, this.clock.now());
-    } catch {
-      // Without the counters there is no brute-force protection: fail closed.
-      throw new Unavailable('Login is temporarily unavailable', 5);
-    }
-    if (!decision.allowed) {
+  private reserveAttempt(normalised: string, context: LoginContext): Promise<void> {
+    return reservePasswordAttempt(this.limiter, normalised, context.ip, this.clock.now(), (decision) => {
       void this.audit.record('login.throttled', {
         username: normalised,
         clientId: context.clientId,
         ip: context.ip,
         detail: { reason: decision.reason, retry_after: decision.retryAfterSeconds },
       });
-      throw new SlowDown(decision.retryAfterSeconds);
-    }
+    });
   }
 
   private async rehash(user: UserRecord, current: string, password: string): Promise<void> {

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
 import { Conflict, IncorrectPassword, NotFound, PolicyViolation } from '../errors.js';
+import type { LoginLimiter } from '../limits/login-limiter.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import { validateNewPassword } from '../passwords/policy.js';
 import type { NewUser, Store, UserPatch, UserRecord } from '../store/store.js';
 import { actorDetail, type Actor, type Audit } from './audit.js';
+import { reservePasswordAttempt } from './login.js';
 import type { RefreshTokens } from './refresh-tokens.js';
 import { normaliseUsername, validateNewUsername } from './usernames.js';
 
@@ -71,6 +73,8 @@ export class UserService {
     private readonly clock: Clock,
     private readonly audit: Audit,
     private readonly sessions: Pick<RefreshTokens, 'end'>,
+    /** Counts the current-password checks of changePassword with the logins' (absent for the CLI, which never checks one). */
+    private readonly limiter?: LoginLimiter,
   ) {}
 
   /** Creates a user (CLI, bootstrap, admin API); `actor` is who asked, when it came through the API. */
@@ -227,6 +231,18 @@ export class UserService {
    */
   async changePassword(id: string, current: string, next: string, actor: Actor): Promise<void> {
     const user = await this.get(id);
+    // A stolen access token must not buy unlimited guesses at the password behind it: the
+    // check counts against the account as a login does, and a correct one clears it as one.
+    if (this.limiter) {
+      await reservePasswordAttempt(this.limiter, user.usernameNormalized, actor.ip, this.clock.now(), (decision) => {
+        void this.audit.record('password.change_failed', {
+          userId: id,
+          username: user.username,
+          ip: actor.ip,
+          detail: { ...actorDetail(actor), reason: 'throttled', retry_after: decision.retryAfterSeconds },
+        });
+      });
+    }
     let matches = false;
     if (user.passwordHash === null) await this.hasher.verifyDummy(current);
     else matches = (await this.hasher.verify(user.passwordHash, current)).ok;
@@ -234,6 +250,7 @@ export class UserService {
       void this.audit.record('password.change_failed', { userId: id, username: user.username, ip: actor.ip, detail: actorDetail(actor) });
       throw new IncorrectPassword(CURRENT_PASSWORD_INCORRECT);
     }
+    await this.limiter?.succeeded(user.usernameNormalized, actor.ip, this.clock.now()).catch(() => undefined);
     validateNewPassword(next);
     await this.replacePassword(user, await this.hasher.hash(next), actor);
   }

@@ -133,6 +133,23 @@ describe('the signed-in user’s own account', () => {
       assert.deepEqual(await events('password.changed'), []);
     });
 
+    it('counts wrong current passwords against the account as failed logins: then 429, for logins too', async () => {
+      const { access_token } = await login();
+      const attempt = (current: string) => call('POST', '/users/me/password', access_token, { current_password: current, new_password: 'a new long password' });
+      const statuses: number[] = [];
+      for (let i = 0; i < 8; i++) statuses.push((await attempt(`wrong guess ${i}`)).statusCode);
+      assert.deepEqual(statuses, [400, 400, 400, 400, 400, 400, 429, 429], "the free failures, one more check, then none");
+      const held = await attempt(password);
+      assert.equal(held.statusCode, 429, 'not even the right password is checked meanwhile');
+      assert.ok(Number(held.headers['retry-after']) >= 1);
+      assert.equal(held.json().error, 'slow_down');
+      assert.equal((await postForm(app, '/token', { username: 'alice', password })).statusCode, 429, 'one counter for logins and password checks');
+      const throttled = (await events('password.change_failed')).filter((e) => e.detail?.['reason'] === 'throttled');
+      assert.ok(throttled.length >= 1);
+      app.clock.advance(10 * 60_000); // past the backoff, within the access token's 15 minutes
+      assert.equal((await attempt(password)).statusCode, 204, 'once the wait is over, the right password works');
+    });
+
     it('applies the password policy to the new password', async () => {
       const { access_token } = await login();
       const short = await call('POST', '/users/me/password', access_token, { current_password: password, new_password: 'short' });
