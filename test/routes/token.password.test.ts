@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createTestApp, form, type TestApp } from '../helpers/app.js';
+import { basic, createTestApp, form, registerClient, type TestApp } from '../helpers/app.js';
 
 function decode(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
   const [h, p] = token.split('.');
@@ -70,6 +70,18 @@ describe('POST /token, password grant', () => {
   it('accepts the empty Basic credentials Swagger UI sends', async () => {
     const res = await post({ grant_type: 'password', username: 'johndoe', password: 'correct horse' }, { authorization: 'Basic Og==' });
     assert.equal(res.statusCode, 200);
+  });
+
+  it('takes `id:` Basic credentials (an empty secret) as naming a public client, as Swagger UI sends them', async () => {
+    const web = await registerClient(app, { name: 'web app', public: true });
+    const login = { grant_type: 'password', username: 'johndoe', password: 'correct horse' };
+    for (const id of [web.id, 'gatehouse']) {
+      const res = await post(login, { authorization: basic(id, '') });
+      assert.equal(res.statusCode, 200, `${id}: ${res.body}`);
+    }
+    const confidential = await registerClient(app, { name: 'backend' });
+    assert.equal((await post(login, { authorization: basic(confidential.id, '') })).statusCode, 401, 'a confidential client must send its secret');
+    assert.equal((await post(login, { authorization: basic('', 'a secret without an id') })).statusCode, 401);
   });
 
   it('intersects the requested scope with what the roles allow', async () => {
