@@ -29,7 +29,8 @@ async function addClient(args: readonly string[]): Promise<void> {
     const { client, secret } = await clientService(runtime).register({
       name: positionals[0] as string,
       public: values.public ?? false,
-      scopes: values.scope ?? [],
+      // `--scope "a b"` reads as the scope parameter of OAuth does: two scopes.
+      scopes: (values.scope ?? []).flatMap((s) => s.split(' ')).filter(Boolean),
     });
     if (values.json) {
       process.stdout.write(`${JSON.stringify({ client_id: client.id, ...(secret !== undefined ? { client_secret: secret } : {}) })}\n`);

@@ -71,8 +71,9 @@ export class ClientService {
     const name = input.name.trim();
     if ([...name].length < 1 || [...name].length > MAX_NAME) throw new PolicyViolation(`client name must be 1 to ${MAX_NAME} characters`);
     if (/\p{Cc}/u.test(name)) throw new PolicyViolation('client name must not contain control characters');
-    const scopes = [...new Set((input.scopes ?? []).flatMap((s) => s.split(' ')).filter(Boolean))].sort();
+    const scopes = [...new Set(input.scopes ?? [])].sort();
     for (const scope of scopes) {
+      // One scope per entry: a space would make two scopes of it in every token (RFC 6749 §3.3).
       if (!isScopeToken(scope)) throw new PolicyViolation(`scope "${scope.slice(0, 40)}" has characters RFC 6749 §3.3 does not allow`);
     }
     const generated = input.public ? undefined : newClientSecret();

@@ -37,6 +37,14 @@ describe('gatehouse client', () => {
     assert.match(text.stdout, /^client_id: [A-Za-z0-9_-]+\n$/);
   });
 
+  it('add --scope "a b" reads as two scopes, as the OAuth scope parameter does', async () => {
+    const res = await runCli(['client', 'add', 'reports', '--scope', 'reports:read reports:write', '--json'], env);
+    assert.equal(res.code, 0, res.stderr);
+    const id = (JSON.parse(res.stdout) as { client_id: string }).client_id;
+    const { clients } = JSON.parse((await runCli(['client', 'list', '--json'], env)).stdout) as { clients: Array<{ client_id: string; scopes: string[] }> };
+    assert.deepEqual(clients.find((c) => c.client_id === id)?.scopes, ['reports:read', 'reports:write']);
+  });
+
   it('delete removes a client; an unknown one fails with exit 1 and one line', async () => {
     const id = (JSON.parse((await runCli(['client', 'add', 'temp', '--json'], env)).stdout) as { client_id: string }).client_id;
     const del = await runCli(['client', 'delete', id], env);

@@ -87,9 +87,11 @@ describe('/admin/clients', () => {
     const missing = await call('POST', '/admin/clients', admin, { public: true });
     assert.equal(missing.statusCode, 400);
     assert.equal(missing.json().error, 'invalid_request');
-    const badScope = await call('POST', '/admin/clients', admin, { name: 'x', scopes: ['a"b'] });
-    assert.equal(badScope.statusCode, 400);
-    assert.equal(badScope.json().error, 'policy_violation');
+    for (const scope of ['a"b', 'bad scope', 'tab\tscope']) {
+      const badScope = await call('POST', '/admin/clients', admin, { name: 'x', scopes: [scope] });
+      assert.equal(badScope.statusCode, 400, scope);
+      assert.equal(badScope.json().error, 'policy_violation');
+    }
   });
 
   it('needs the admin scope: 403 insufficient_scope with the challenge, 401 without a token', async () => {
