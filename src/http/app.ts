@@ -1,7 +1,7 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Config } from '../config.js';
 import { createServices, type Deps, type Services } from '../services/container.js';
-import { registerErrorHandler } from './plugins/errors.js';
+import { answerRouterError, registerErrorHandler } from './plugins/errors.js';
 import { registerFormParser } from './plugins/form.js';
 import { registerMetrics, type Metrics } from './plugins/metrics.js';
 import { registerOpenApi } from './plugins/openapi.js';
@@ -9,7 +9,7 @@ import { serverMetadata } from '../services/metadata.js';
 import { adminAuditRoutes } from './routes/admin/audit.js';
 import { adminClientRoutes } from './routes/admin/clients.js';
 import { adminUserRoutes } from './routes/admin/users.js';
-import { registerSecurityHeaders } from './plugins/security-headers.js';
+import { registerSecurityHeaders, withApiSecurityHeaders } from './plugins/security-headers.js';
 import { lazyCompilers } from './lazy-schemas.js';
 import { lazyRequestLogger } from './request-logger.js';
 import { healthRoutes } from './routes/health.js';
@@ -42,6 +42,8 @@ export async function buildApp(config: Config, deps: Deps, options: AppOptions =
     bodyLimit: BODY_LIMIT,
     trustProxy: config.trustProxy === false ? false : config.trustProxy === true ? true : [...config.trustProxy],
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 256 },
+    // Paths the router refuses before any route runs: answered like every other error.
+    frameworkErrors: (error, _request, reply) => void answerRouterError(error, withApiSecurityHeaders(reply as FastifyReply)),
     // DESIGN: header and body timeouts against slow clients (slowloris). Node checks the
     // deadlines every connectionsCheckingInterval, so that interval must be finer.
     requestTimeout: config.requestTimeout * 1000,

@@ -152,6 +152,20 @@ describe('health and docs', () => {
     assert.equal(res.statusCode, 404);
     assert.deepEqual(res.json(), { error: 'not_found', detail: 'Not Found' });
   });
+
+  it('answers a path the router refuses (a parameter longer than any id, bad percent-encoding) like any other error', async () => {
+    const long = await app.server.inject(`/admin/users/${'x'.repeat(300)}`);
+    assert.equal(long.statusCode, 404);
+    assert.deepEqual(long.json(), { error: 'not_found', detail: 'Not Found' });
+    const bad = await app.server.inject('/admin/users/%E0%A4%A');
+    assert.equal(bad.statusCode, 400);
+    assert.equal(bad.json().error, 'invalid_request');
+    for (const res of [long, bad]) {
+      assert.equal(res.headers['cache-control'], 'no-store');
+      assert.equal(res.headers['x-content-type-options'], 'nosniff', 'the security headers too');
+      assert.ok(!res.body.includes('FST_'), res.body);
+    }
+  });
 });
 
 describe('GET /users/me when tokens name the user by username (GATEHOUSE_SUBJECT=username)', () => {

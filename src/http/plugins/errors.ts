@@ -31,6 +31,15 @@ export function registerErrorHandler(app: FastifyInstance): void {
   });
 }
 
+/**
+ * What the router refuses before any route or hook runs (Fastify's frameworkErrors): a path
+ * parameter longer than any id is a path nothing is at; bad percent-encoding is a bad request.
+ */
+export function answerRouterError(error: FastifyError, reply: FastifyReply): FastifyReply {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return reply.code(404).header('cache-control', 'no-store').send({ error: 'not_found', detail: 'Not Found' });
+  return sendOAuth(reply, new OAuthError('invalid_request', 'The request path is not valid'));
+}
+
 export function sendOAuth(reply: FastifyReply, error: OAuthError): FastifyReply {
   // RFC 6749 §5.2: a failed client authentication answers 401 with a challenge.
   if (error.code === 'invalid_client') reply.header('www-authenticate', 'Basic realm="gatehouse", charset="UTF-8"');

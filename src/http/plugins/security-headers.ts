@@ -16,6 +16,20 @@ const DOCS_CSP =
 const CORS_METHODS = 'GET, POST, PATCH, DELETE, OPTIONS';
 const CORS_HEADERS = 'Authorization, Content-Type';
 
+function setDocumentHeaders(reply: FastifyReply, csp: string): FastifyReply {
+  return reply
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('x-frame-options', 'DENY')
+    .header('cross-origin-opener-policy', 'same-origin')
+    .header('content-security-policy', csp);
+}
+
+/** The headers of an API answer, for the answers that no hook sees (the router's own refusals). */
+export function withApiSecurityHeaders(reply: FastifyReply): FastifyReply {
+  return setDocumentHeaders(reply, API_CSP);
+}
+
 /**
  * Headers on every answer: nosniff, no referrer, no framing, a CSP, no caching of API
  * data unless a route says otherwise, HSTS when the request came over TLS; and CORS for
@@ -44,11 +58,7 @@ export function registerSecurityHeaders(app: FastifyInstance, config: Config): v
   // Callback style: an async hook costs every answer a promise for nothing asynchronous.
   app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload, done) => {
     const docs = request.url === '/docs' || request.url.startsWith('/docs/');
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('cross-origin-opener-policy', 'same-origin');
-    reply.header('content-security-policy', docs ? DOCS_CSP : API_CSP);
+    setDocumentHeaders(reply, docs ? DOCS_CSP : API_CSP);
     if (!docs && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     // RFC 6797: only over TLS (directly, or as a trusted proxy reports it).
     if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
