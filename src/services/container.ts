@@ -69,7 +69,7 @@ export function createServices(config: Config, deps: Deps): Services {
   grants.push(new ClientCredentialsGrant(issuer));
   const tokenEndpoint = new TokenEndpoint(grants, clients);
   const bearer = new BearerAuthenticator(config, codec, store, clock, revocations);
-  const revocation = new TokenRevocation(codec, refreshTokens, revocations, audit, clock);
+  const revocation = new TokenRevocation(codec, refreshTokens, revocations, audit, clock, config.subject);
   const introspection = new Introspection(config, bearer, refreshTokens, issuer, store);
   return { audit, users, sessions, clients, codec, issuer, tokenEndpoint, bearer, refreshTokens, revocations, revocation, introspection };
 }

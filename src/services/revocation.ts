@@ -18,6 +18,8 @@ export class TokenRevocation {
     private readonly revocations: RevocationList,
     private readonly audit: Audit,
     private readonly clock: Clock,
+    /** How access tokens name their user (GATEHOUSE_SUBJECT): by id, `sub` is the user id for the audit event. */
+    private readonly subject: 'id' | 'username' = 'id',
   ) {}
 
   async revoke(token: string | undefined, client: Client, ip: string | null): Promise<void> {
@@ -43,8 +45,10 @@ export class TokenRevocation {
     }
     if (claims.client_id !== client.id) throw new InvalidGrant('The token was issued to another client');
     await this.revocations.revoke({ jti: claims.jti, expiresAt: claims.exp * 1000 });
+    const userToken = claims.preferred_username !== undefined;
     void this.audit.record('token.revoked', {
-      ...(claims.preferred_username !== undefined ? { username: claims.preferred_username } : {}),
+      ...(userToken ? { username: claims.preferred_username } : {}),
+      ...(userToken && this.subject === 'id' ? { userId: claims.sub } : {}),
       clientId: client.id,
       ip,
       detail: { type: 'access_token', jti: claims.jti },

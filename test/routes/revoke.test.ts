@@ -30,6 +30,12 @@ describe('POST /revoke (RFC 7009)', () => {
     assert.equal(after.statusCode, 401);
     assert.equal(after.headers['www-authenticate'], 'Bearer error="invalid_token"');
     assert.deepEqual(after.json(), { detail: 'Could not validate credentials' });
+    // The audit event names the user by id, as a refresh token's does, so filtering by user finds it.
+    await app.services.audit.flush();
+    const alice = await app.services.users.getByUsername('alice');
+    const { events } = await app.services.audit.list({ limit: 10, offset: 0, type: 'token.revoked', userId: alice.id });
+    const jti = JSON.parse(Buffer.from(token.split('.')[1] as string, 'base64url').toString()).jti as string;
+    assert.ok(events.some((e) => e.detail?.['jti'] === jti && e.username === 'alice'), JSON.stringify(events));
   });
 
   it('ends the family when a refresh token is revoked, with the access tokens issued from it', async () => {
