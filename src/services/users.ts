@@ -198,10 +198,14 @@ export class UserService {
       ...(patch.disabled !== undefined ? { disabled: patch.disabled } : {}),
       ...(patch.roles !== undefined ? { roles: checkRoles(patch.roles) } : {}),
     };
-    const user = await this.store.users.update(id, checked, this.clock.now());
-    if (!user) throw new NotFound('No such user');
-    const changed = Object.keys(checked).map((field) => (field === 'fullName' ? 'full_name' : field));
-    void this.audit.record(patch.disabled === true ? 'user.disabled' : 'user.updated', {
+    const before = await this.store.users.findById(id);
+    const user = before && (await this.store.users.update(id, checked, this.clock.now()));
+    if (!before || !user) throw new NotFound('No such user');
+    // The audit names what changed, not what was sent: setting a field to its value is no change.
+    const changed = (Object.keys(checked) as (keyof UserPatch)[])
+      .filter((field) => (field === 'roles' ? !sameRoles(before.roles, user.roles) : before[field] !== user[field]))
+      .map((field) => (field === 'fullName' ? 'full_name' : field));
+    if (changed.length > 0) void this.audit.record(patch.disabled === true ? 'user.disabled' : 'user.updated', {
       userId: id,
       username: user.username,
       ip: actor?.ip ?? null,

@@ -151,6 +151,12 @@ describe('/admin/users', () => {
       assert.deepEqual(res.json(), { id, username: 'frank', email: 'frank@example.com', full_name: 'Frank', disabled: false, roles: ['admin', 'user'] });
       const event = await lastEvent('user.updated', id);
       assert.deepEqual(event?.detail, { actor: rootActor(), changed: ['email', 'full_name', 'roles'] });
+      // Sending what is already there changes nothing, and records nothing.
+      const same = await call('PATCH', `/admin/users/${id}`, admin, { email: 'frank@example.com', roles: ['user', 'admin'], disabled: false });
+      assert.equal(same.statusCode, 200);
+      assert.equal((await lastEvent('user.updated', id))?.id, event?.id);
+      await call('PATCH', `/admin/users/${id}`, admin, { email: 'frank@example.com', full_name: 'Frank F.' });
+      assert.deepEqual((await lastEvent('user.updated', id))?.detail, { actor: rootActor(), changed: ['full_name'] });
       // The new role takes effect at the next login.
       assert.equal((await postForm(app, '/token', { username: 'frank', password: 'frank password' })).json().scope, 'admin me');
     });
