@@ -1,6 +1,8 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { usableCores } from '../bin/thread-pool.cjs';
-import { ConfigError } from './errors.js';
+import { ConfigError, PolicyViolation } from './errors.js';
+import { validateNewPassword } from './passwords/policy.js';
 
 export const JWT_ALGORITHMS = ['ES256', 'EdDSA', 'RS256', 'HS256'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
@@ -134,6 +136,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
   };
 
   const host = get('GATEHOUSE_HOST') ?? '127.0.0.1';
+  if (!isHostname(host)) throw new ConfigError(`GATEHOUSE_HOST must be an IP address or a host name, got "${host.slice(0, 64)}"`);
   const port = integer('GATEHOUSE_PORT', get('GATEHOUSE_PORT') ?? '8000', 0, 65_535);
   const dataDir = path.resolve(cwd, get('GATEHOUSE_DATA_DIR') ?? 'data');
   const database = parseDatabaseUrl(get('GATEHOUSE_DATABASE_URL'), dataDir, cwd);
@@ -142,9 +145,13 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
     throw new ConfigError('GATEHOUSE_REDIS_URL must start with redis:// or rediss://');
   }
 
-  const issuer = get('GATEHOUSE_ISSUER') ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
-  if (!isHttpUrl(issuer) || issuer.endsWith('/')) {
-    throw new ConfigError('GATEHOUSE_ISSUER must be an http(s) URL without a trailing slash');
+  const issuerText = get('GATEHOUSE_ISSUER');
+  // Every token and the metadata name the issuer, so it cannot be a port the OS picks later.
+  if (port === 0 && issuerText === undefined) throw new ConfigError('GATEHOUSE_PORT=0 (any free port) needs GATEHOUSE_ISSUER, the URL clients reach the server at');
+  const issuer = issuerText ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  // RFC 8414 §2: no query or fragment, since the metadata and JWKS URLs are built on it.
+  if (!isHttpUrl(issuer) || issuer.endsWith('/') || /[?#]/.test(issuer)) {
+    throw new ConfigError('GATEHOUSE_ISSUER must be an http(s) URL without a trailing slash, query or fragment');
   }
 
   const jwtAlgorithm = oneOf('GATEHOUSE_JWT_ALG', get('GATEHOUSE_JWT_ALG') ?? 'ES256', JWT_ALGORITHMS);
@@ -176,6 +183,15 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
   if ((adminUsername === undefined) !== (adminPassword === undefined || adminPassword === '')) {
     throw new ConfigError('GATEHOUSE_ADMIN_USERNAME and GATEHOUSE_ADMIN_PASSWORD must be set together');
   }
+  if (adminPassword !== undefined && adminPassword !== '') {
+    // Checked here rather than when the account is made, after the store and keys exist.
+    try {
+      validateNewPassword(adminPassword);
+    } catch (error) {
+      if (error instanceof PolicyViolation) throw new ConfigError(`GATEHOUSE_ADMIN_PASSWORD: ${error.message}`);
+      throw error;
+    }
+  }
   const admin =
     adminUsername !== undefined && adminPassword !== undefined ? { username: adminUsername, password: adminPassword } : undefined;
 
@@ -205,8 +221,9 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
       throw new ConfigError('GATEHOUSE_KEY_ENCRYPTION_KEY must be 32 bytes, base64-encoded (openssl rand -base64 32)');
     }
   }
-  const requestTimeout = duration('GATEHOUSE_REQUEST_TIMEOUT', get('GATEHOUSE_REQUEST_TIMEOUT') ?? '30s');
-  const keyRefreshInterval = duration('GATEHOUSE_KEY_REFRESH_INTERVAL', get('GATEHOUSE_KEY_REFRESH_INTERVAL') ?? '2s');
+  // Both become timers, which Node holds to under 2^31 ms (24.8 days) and fires at once beyond.
+  const requestTimeout = duration('GATEHOUSE_REQUEST_TIMEOUT', get('GATEHOUSE_REQUEST_TIMEOUT') ?? '30s', 3600);
+  const keyRefreshInterval = duration('GATEHOUSE_KEY_REFRESH_INTERVAL', get('GATEHOUSE_KEY_REFRESH_INTERVAL') ?? '2s', 86_400);
   const logLevel = oneOf('GATEHOUSE_LOG_LEVEL', get('GATEHOUSE_LOG_LEVEL') ?? 'info', [
     'fatal',
     'error',
@@ -297,7 +314,10 @@ function parseTrustProxy(value: string | undefined): boolean | readonly string[]
   if (value === 'true' || value === 'on') return true;
   const list = value.split(',').map((s) => s.trim()).filter(Boolean);
   for (const item of list) {
-    if (!/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(item)) {
+    const [address = '', prefix, ...rest] = item.split('/');
+    const version = isIP(address);
+    const bits = version === 4 ? 32 : 128;
+    if (version === 0 || rest.length > 0 || (prefix !== undefined && (!/^\d{1,3}$/.test(prefix) || Number(prefix) > bits))) {
       throw new ConfigError(`GATEHOUSE_TRUST_PROXY has "${item}", which is not an IP address or CIDR range`);
     }
   }
@@ -313,13 +333,25 @@ function integer(name: string, value: string, min: number, max: number): number 
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 
-/** "900", "45s", "15m", "12h", "30d" → seconds. */
-export function duration(name: string, value: string): number {
+/** "900", "45s", "15m", "12h", "30d" → seconds, from 1 s to `maxSeconds` (ten years unless given). */
+export function duration(name: string, value: string, maxSeconds = 10 * 365 * 86_400): number {
   const match = /^(\d+)([smhd]?)$/.exec(value);
   if (!match) throw new ConfigError(`${name} must be a duration like 45s, 15m, 12h or 30d, got "${value}"`);
   const seconds = Number(match[1]) * (UNIT_SECONDS[match[2] || 's'] ?? 1);
-  if (seconds < 1 || seconds > 10 * 365 * 86_400) throw new ConfigError(`${name} must be between 1s and 3650d`);
+  if (seconds < 1 || seconds > maxSeconds) throw new ConfigError(`${name} must be between 1s and ${formatSeconds(maxSeconds)}`);
   return seconds;
+}
+
+function formatSeconds(seconds: number): string {
+  for (const [unit, size] of [['d', 86_400], ['h', 3600], ['m', 60]] as const) if (seconds % size === 0) return `${seconds / size}${unit}`;
+  return `${seconds}s`;
+}
+
+/** An IP address, or a DNS name (RFC 1123 labels); whether it resolves is for listen to find out. */
+function isHostname(value: string): boolean {
+  if (isIP(value) !== 0) return true;
+  if (/^[\d.]+$/.test(value)) return false; // all digits and dots, yet not an IPv4 address
+  return value.length <= 253 && value.split('.').every((label) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(label));
 }
 
 function bool(name: string, value: string): boolean {

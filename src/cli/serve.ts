@@ -1,6 +1,7 @@
 import cluster from 'node:cluster';
 import { Channel } from '../cluster/channel.js';
 import { buildApp } from '../http/app.js';
+import { ConfigError } from '../errors.js';
 import type { MetricsSnapshot } from '../http/plugins/metrics.js';
 import { bootstrapAdmin } from '../services/bootstrap.js';
 import { openLoginLimiter } from '../limits/open.js';
@@ -76,7 +77,13 @@ async function runServer(runtime: Runtime, primary: Channel | undefined): Promis
   // A worker whose primary is gone (killed) stops too, rather than serve unsupervised.
   if (primary) process.once('disconnect', () => shutdown('disconnect'));
 
-  await server.listen({ host: config.host, port: config.port });
+  try {
+    await server.listen({ host: config.host, port: config.port });
+  } catch (error) {
+    // EADDRINUSE, EACCES, an unknown host name: name the settings at fault.
+    const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
+    throw new ConfigError(`cannot listen on GATEHOUSE_HOST=${config.host} GATEHOUSE_PORT=${config.port}: ${reason}`);
+  }
   keepYoungGenerationSmall();
   const threadPool = threadPoolSize();
   const argon2 = argon2EngineName();

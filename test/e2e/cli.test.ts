@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { statSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
@@ -209,4 +210,24 @@ describe('gatehouse serve', () => {
     assert.equal(result.code, 1);
     assert.equal(result.stderr, 'gatehouse: GATEHOUSE_JWT_SECRET must be at least 32 bytes for HS256\n');
   });
+
+  it('serve names the settings at fault when it cannot listen, in one line', async () => {
+    const dir = tempDir();
+    const env = { GATEHOUSE_DATA_DIR: dir, GATEHOUSE_LOG_LEVEL: 'warn' };
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = String((taken.address() as AddressInfo).port);
+      const inUse = await runCli(['serve'], { ...env, GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_PORT: port });
+      assert.equal(inUse.code, 1);
+      assert.equal(inUse.stderr, `gatehouse: cannot listen on GATEHOUSE_HOST=127.0.0.1 GATEHOUSE_PORT=${port}: EADDRINUSE\n`);
+    } finally {
+      taken.close();
+    }
+    const unknown = await runCli(['serve'], { ...env, GATEHOUSE_HOST: 'nonexistent.invalid', GATEHOUSE_PORT: '8000' });
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /^gatehouse: cannot listen on GATEHOUSE_HOST=nonexistent.invalid GATEHOUSE_PORT=8000: \S+\n$/);
+    removeDir(dir);
+  });
+
 });

@@ -90,6 +90,28 @@ describe('configuration', () => {
     refused({ GATEHOUSE_KEY_ENCRYPTION_KEY: 'abc' }, /^GATEHOUSE_KEY_ENCRYPTION_KEY must be 32 bytes/);
   });
 
+  it('refuses values that would only fail later, naming the variable', () => {
+    // Timers: Node fires one of over 2^31 ms at once, which made the key poller spin.
+    refused({ GATEHOUSE_KEY_REFRESH_INTERVAL: '25d' }, /^GATEHOUSE_KEY_REFRESH_INTERVAL must be between 1s and 1d$/);
+    refused({ GATEHOUSE_REQUEST_TIMEOUT: '3650d' }, /^GATEHOUSE_REQUEST_TIMEOUT must be between 1s and 1h$/);
+    assert.equal(loadConfig({ GATEHOUSE_KEY_REFRESH_INTERVAL: '1d', GATEHOUSE_REQUEST_TIMEOUT: '1h' }, '/srv').keyRefreshInterval, 86_400);
+    // RFC 8414 §2: the metadata and JWKS URLs are built on the issuer.
+    refused({ GATEHOUSE_ISSUER: 'https://auth.example.com/tenant?x=1' }, /^GATEHOUSE_ISSUER must be .* without a trailing slash, query or fragment$/);
+    refused({ GATEHOUSE_ISSUER: 'https://auth.example.com/tenant#frag' }, /query or fragment/);
+    assert.equal(loadConfig({ GATEHOUSE_ISSUER: 'https://auth.example.com/tenant' }, '/srv').issuer, 'https://auth.example.com/tenant');
+    refused({ GATEHOUSE_PORT: '0' }, /^GATEHOUSE_PORT=0 \(any free port\) needs GATEHOUSE_ISSUER/);
+    assert.equal(loadConfig({ GATEHOUSE_PORT: '0', GATEHOUSE_ISSUER: 'https://auth.example.com' }, '/srv').port, 0);
+    refused({ GATEHOUSE_HOST: '999.1.1.1' }, /^GATEHOUSE_HOST must be an IP address or a host name, got "999.1.1.1"$/);
+    refused({ GATEHOUSE_HOST: 'bad host' }, /^GATEHOUSE_HOST must be/);
+    for (const host of ['0.0.0.0', '::', '::1', 'localhost', 'auth.internal']) assert.equal(loadConfig({ GATEHOUSE_HOST: host }, '/srv').host, host);
+    refused({ GATEHOUSE_TRUST_PROXY: '10.0.0.0/99' }, /^GATEHOUSE_TRUST_PROXY has "10.0.0.0\/99", which is not an IP address or CIDR range$/);
+    refused({ GATEHOUSE_TRUST_PROXY: '10.0.0.300' }, /^GATEHOUSE_TRUST_PROXY has "10.0.0.300"/);
+    refused({ GATEHOUSE_TRUST_PROXY: '::1/129' }, /^GATEHOUSE_TRUST_PROXY has "::1\/129"/);
+    assert.deepEqual(loadConfig({ GATEHOUSE_TRUST_PROXY: '10.0.0.0/8, fd00::/8,127.0.0.1' }, '/srv').trustProxy, ['10.0.0.0/8', 'fd00::/8', '127.0.0.1']);
+    // The admin account is made after the store and the keys: its password is checked first.
+    refused({ GATEHOUSE_ADMIN_USERNAME: 'admin', GATEHOUSE_ADMIN_PASSWORD: 'short' }, /^GATEHOUSE_ADMIN_PASSWORD: Password must be at least 8 characters$/);
+  });
+
   it('runs one server process unless GATEHOUSE_WORKERS asks for more (a number, or auto: one per core)', () => {
     assert.equal(loadConfig({}, '/srv').workers, 1);
     assert.equal(loadConfig({ GATEHOUSE_WORKERS: '4' }, '/srv').workers, 4);
