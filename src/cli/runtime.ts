@@ -1,6 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { systemClock, type Clock } from '../clock.js';
 import { loadConfig, type Config } from '../config.js';
+import { ConfigError, GatehouseError } from '../errors.js';
 import { createLogger } from '../log.js';
 import { createPasswordHasher } from '../passwords/hasher.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
@@ -36,6 +37,11 @@ export async function openRuntime(options: { logLevel?: string; stderr?: boolean
     await store.migrate();
   } catch (error) {
     await store.close();
+    // The driver's own words (never the URL, which may hold a password), and which setting led there.
+    if (config.database.kind === 'postgres' && !(error instanceof GatehouseError)) {
+      const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0];
+      throw new ConfigError(`cannot use the PostgreSQL database of GATEHOUSE_DATABASE_URL: ${reason}`);
+    }
     throw error;
   }
   const audit = new Audit(store, systemClock, log);

@@ -230,4 +230,25 @@ describe('gatehouse serve', () => {
     removeDir(dir);
   });
 
+
+  it('stops with one line naming GATEHOUSE_DATABASE_URL when PostgreSQL cannot be used, and never hangs', async () => {
+    // A server that takes the connection and never answers.
+    const silent = createServer(() => undefined);
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const t0 = performance.now();
+      const stuck = await runCli(['migrate'], { GATEHOUSE_DATABASE_URL: `postgres://gatehouse:s3cret@127.0.0.1:${port}/x?connect_timeout=1` });
+      assert.ok(performance.now() - t0 < 15_000, 'gave up instead of hanging');
+      assert.equal(stuck.code, 1);
+      assert.match(stuck.stderr, /^gatehouse: cannot use the PostgreSQL database of GATEHOUSE_DATABASE_URL: [^\n]+\n$/);
+      assert.ok(!stuck.stderr.includes('s3cret'), 'never the password');
+    } finally {
+      silent.close();
+    }
+    const missing = await runCli(['migrate'], { GATEHOUSE_DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/gatehouse_no_such_database' });
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /^gatehouse: cannot use the PostgreSQL database of GATEHOUSE_DATABASE_URL: database "gatehouse_no_such_database" does not exist\n$/);
+  });
+
 });

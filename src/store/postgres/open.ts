@@ -6,6 +6,8 @@ import { SqlStore } from '../sql-store.js';
 // BIGINT (epoch milliseconds) fits a JS number for the next 285,000 years.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
 
+const CONNECT_TIMEOUT_MS = 10_000;
+
 /** Opens a PostgreSQL store; `?schema=NAME` in the URL selects a schema (tests use one each). */
 export function openPostgresStore(url: string): SqlStore {
   const parsed = new URL(url);
@@ -14,10 +16,19 @@ export function openPostgresStore(url: string): SqlStore {
   const pool = new pg.Pool({
     connectionString: parsed.toString(),
     max: 10,
+    // A server that takes the connection and never answers (a wrong port, a stuck proxy) would
+    // otherwise hang start-up and every command. `connect_timeout` in the URL (seconds, as libpq
+    // reads it) sets it; the pool does not read it by itself.
+    connectionTimeoutMillis: connectTimeoutMs(parsed),
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return new SqlStore('postgres', db, isPostgresUniqueViolation);
+}
+
+function connectTimeoutMs(url: URL): number {
+  const seconds = Number(url.searchParams.get('connect_timeout') ?? Number.NaN);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : CONNECT_TIMEOUT_MS;
 }
 
 function isPostgresUniqueViolation(error: unknown): boolean {
