@@ -74,7 +74,7 @@ export async function buildApp(config: Config, deps: Deps, options: AppOptions =
   adminClientRoutes(server, services.bearer, services.clients);
   adminAuditRoutes(server, services.bearer, services.audit);
   wellKnownRoutes(server, deps.keys, serverMetadata(config, services.tokenEndpoint.grantTypes));
-  healthRoutes(server, deps.store);
+  healthRoutes(server, deps.store, deps.limits);
   metricsRoutes(server, services.bearer, metrics, options.cluster);
   return { server, services, metrics };
 }

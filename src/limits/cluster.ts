@@ -5,7 +5,7 @@ import type { LoginLimitPolicy } from './policy.js';
 /** The question a worker asks the primary for every counter operation. */
 export const LIMITS_KIND = 'limits';
 
-type Operation = Exclude<keyof LimiterStore, 'close'>;
+type Operation = Exclude<keyof LimiterStore, 'close' | 'ping'>;
 
 /** Each operation, and where its `now` argument is (none for resetAccount). */
 const NOW_ARGUMENT: Readonly<Record<Operation, number | undefined>> = {

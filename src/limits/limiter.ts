@@ -28,6 +28,8 @@ export interface LimiterStore {
   rememberIp(account: string, ip: string, now: number, policy: LoginLimitPolicy): Promise<void>;
   isKnownIp(account: string, ip: string, now: number): Promise<boolean>;
   close(): Promise<void>;
+  /** Rejects when the counters cannot be reached (for /readyz); stores in this process need none. */
+  ping?(): Promise<void>;
 }
 
 /** One key for a pair of keys; the length prefix keeps it unambiguous whatever the parts hold. */

@@ -34,6 +34,11 @@ export class LoginLimiter {
     this.policy = validateLoginLimits(policy);
   }
 
+  /** Rejects when the counters cannot be reached: logins would answer 503. */
+  ready(): Promise<void> {
+    return this.store.ping?.() ?? Promise.resolve();
+  }
+
   /** `account` is the normalised username, known or not; `ip` null when there is none. */
   async begin(account: string, ip: string | null, now: number): Promise<LoginDecision> {
     const keys = subjects(account, ip);

@@ -94,6 +94,10 @@ export class RedisLimiterStore implements LimiterStore {
     this.reserveIp = defineScript(redis, 'gatehouseLimitReserveIp', RESERVE_IP);
   }
 
+  async ping(): Promise<void> {
+    await this.redis.ping();
+  }
+
   async reserveAccountAttempt(key: string, now: number, policy: LoginLimitPolicy): Promise<Reservation> {
     const schedule = backoffSchedule(policy).map(String);
     const reply = await this.reserveAccount(

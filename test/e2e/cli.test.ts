@@ -251,4 +251,31 @@ describe('gatehouse serve', () => {
     assert.match(missing.stderr, /^gatehouse: cannot use the PostgreSQL database of GATEHOUSE_DATABASE_URL: database "gatehouse_no_such_database" does not exist\n$/);
   });
 
+
+  it('stops with one line naming GATEHOUSE_REDIS_URL when Redis cannot be used, and is ready when it can', async () => {
+    const dir = tempDir();
+    const env = { GATEHOUSE_DATA_DIR: dir, GATEHOUSE_LOG_LEVEL: 'warn' };
+    try {
+      for (const [url, reason] of [
+        ['redis://127.0.0.1:1', /ECONNREFUSED/],
+        ['redis://127.0.0.1:6379/99', /DB index is out of range/], // ioredis alone would go on with database 0
+        ['rediss://127.0.0.1:6379', /\S/], // TLS against a plain server
+      ] as const) {
+        const result = await runCli(['serve'], { ...env, GATEHOUSE_REDIS_URL: url, GATEHOUSE_PORT: '8000' });
+        assert.equal(result.code, 1, url);
+        assert.match(result.stderr, /^gatehouse: cannot use the Redis of GATEHOUSE_REDIS_URL: [^\n]+\n$/, url);
+        assert.match(result.stderr, reason, url);
+      }
+      const server = await startServer({ ...env, GATEHOUSE_REDIS_URL: 'redis://127.0.0.1:6379/0' });
+      try {
+        const ready = await fetch(`${server.url}/readyz`);
+        assert.equal(ready.status, 200);
+      } finally {
+        await server.stop();
+      }
+    } finally {
+      removeDir(dir);
+    }
+  });
+
 });

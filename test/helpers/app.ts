@@ -8,6 +8,7 @@ import { createLogger } from '../../src/log.js';
 import { createPasswordHasher, type PasswordHasher } from '../../src/passwords/hasher.js';
 import type { Services } from '../../src/services/container.js';
 import { LoginLimiter } from '../../src/limits/login-limiter.js';
+import type { LimiterStore } from '../../src/limits/limiter.js';
 import { MemoryLimiterStore } from '../../src/limits/memory.js';
 import { loginLimitPolicy } from '../../src/limits/open.js';
 import { Audit } from '../../src/services/audit.js';
@@ -29,6 +30,8 @@ export interface TestApp {
 export interface TestAppOptions {
   /** Wraps the real hasher, e.g. to count how often it hashes. */
   readonly hasher?: (real: PasswordHasher) => PasswordHasher;
+  /** The brute-force counters' store; an in-memory one by default. */
+  readonly limiterStore?: LimiterStore;
 }
 
 /** A whole server on a temp SQLite file and a manual clock, for fastify.inject() tests. */
@@ -43,7 +46,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   const hasher = options.hasher ? options.hasher(real) : real;
   const log = createLogger('silent');
   const audit = new Audit(store, clock, log);
-  const { server, services } = await buildApp(config, { store, clock, hasher, keys, audit, limits: new LoginLimiter(new MemoryLimiterStore(), loginLimitPolicy(config)), log });
+  const { server, services } = await buildApp(config, { store, clock, hasher, keys, audit, limits: new LoginLimiter(options.limiterStore ?? new MemoryLimiterStore(), loginLimitPolicy(config)), log });
   await server.ready();
   return {
     server,

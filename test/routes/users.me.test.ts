@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
+import { MemoryLimiterStore } from '../../src/limits/memory.js';
 import { createTestApp, form, type TestApp } from '../helpers/app.js';
 
 describe('GET /users/me', () => {
@@ -126,6 +127,23 @@ describe('health and docs', () => {
   it('answers /healthz and /readyz', async () => {
     assert.equal((await app.server.inject('/healthz')).statusCode, 200);
     assert.equal((await app.server.inject('/readyz')).statusCode, 200);
+  });
+
+  it('is not ready while the login counters cannot be reached (logins would answer 503)', async () => {
+    class Unreachable extends MemoryLimiterStore {
+      ping(): Promise<void> {
+        return Promise.reject(new Error('connection refused'));
+      }
+    }
+    const cut = await createTestApp({}, { limiterStore: new Unreachable() });
+    try {
+      const res = await cut.server.inject('/readyz');
+      assert.equal(res.statusCode, 503);
+      assert.equal(res.json().error, 'temporarily_unavailable');
+      assert.equal((await cut.server.inject('/healthz')).statusCode, 200, 'alive all the same');
+    } finally {
+      await cut.close();
+    }
   });
 
   it('publishes an OpenAPI 3 document with an OAuth2 password flow on /token', async () => {
