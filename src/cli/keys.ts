@@ -11,7 +11,7 @@ export async function keysCommand(args: readonly string[]): Promise<void> {
   const { values } = parse(rest, { json: { type: 'boolean' } }, { min: 0, max: 0, usage: USAGE });
   const runtime = await openCommandRuntime();
   try {
-    const keys = await Keyring.open(runtime.config, runtime.store, runtime.clock);
+    const keys = await Keyring.open(runtime.config, runtime.store, runtime.clock, runtime.log);
     if (sub === 'rotate') {
       const key = await keys.rotate();
       void runtime.audit.record('keys.rotated', { detail: { kid: key.kid, alg: key.alg } });

@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { JwsKey } from '../tokens/jwt.js';
 import { generateSigningKey, loadSigningKey, secretKey, type AsymmetricAlgorithm, type LoadedKey } from '../tokens/signing-keys.js';
 import type { Store } from '../store/store.js';
+import { encryptPlaintextKeys } from './key-encryption.js';
 
 /** A retired key stays published this long after its last token can have expired (clock skew). */
 const PUBLISH_MARGIN_MS = 60_000;
@@ -41,8 +42,15 @@ export class Keyring {
     private readonly clock: Clock,
   ) {}
 
-  /** Loads the keys, generating the first one when the store has none. */
-  static async open(config: Config, store: Store, clock: Clock): Promise<Keyring> {
+  /**
+   * Loads the keys, generating the first one when the store has none. With a key-encryption key,
+   * keys still stored in plaintext are encrypted first, whichever algorithm they are of.
+   */
+  static async open(config: Config, store: Store, clock: Clock, log: KeyringLog): Promise<Keyring> {
+    if (config.keyEncryptionKey) {
+      const encrypted = await encryptPlaintextKeys(store.signingKeys, config.keyEncryptionKey);
+      if (encrypted > 0) log.info({ encrypted }, `encrypted ${encrypted} plaintext signing key${encrypted === 1 ? '' : 's'} with GATEHOUSE_KEY_ENCRYPTION_KEY`);
+    }
     const keyring = new Keyring(config, store, clock);
     if (config.jwtAlgorithm === 'HS256') {
       keyring.install([secretKey(config.jwtSecret as Buffer)], 'hs256');
