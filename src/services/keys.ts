@@ -42,26 +42,31 @@ export class Keyring {
     private readonly clock: Clock,
   ) {}
 
-  /**
-   * Loads the keys, generating the first one when the store has none. With a key-encryption key,
-   * keys still stored in plaintext are encrypted first, whichever algorithm they are of.
-   */
+  /** Loads the keys, generating the first one when the store has none. */
   static async open(config: Config, store: Store, clock: Clock, log: KeyringLog): Promise<Keyring> {
-    if (config.keyEncryptionKey) {
-      const encrypted = await encryptPlaintextKeys(store.signingKeys, config.keyEncryptionKey);
-      if (encrypted > 0) log.info({ encrypted }, `encrypted ${encrypted} plaintext signing key${encrypted === 1 ? '' : 's'} with GATEHOUSE_KEY_ENCRYPTION_KEY`);
-    }
-    const keyring = new Keyring(config, store, clock);
-    if (config.jwtAlgorithm === 'HS256') {
-      keyring.install([secretKey(config.jwtSecret as Buffer)], 'hs256');
-      return keyring;
-    }
-    await keyring.refresh();
+    const keyring = await Keyring.load(config, store, clock, log);
+    if (config.jwtAlgorithm === 'HS256') return keyring;
     if (!keyring.currentKey()) {
       await store.signingKeys.addIfNone(generateSigningKey(config.jwtAlgorithm, clock.now(), config.keyEncryptionKey));
       await keyring.refresh();
     }
     if (!keyring.currentKey()) throw new Error('no signing key could be created');
+    return keyring;
+  }
+
+  /**
+   * Loads the keys the store holds, none on a fresh store (only `open` makes the first). With a
+   * key-encryption key, keys still stored in plaintext are encrypted first, whichever algorithm
+   * they are of.
+   */
+  static async load(config: Config, store: Store, clock: Clock, log: KeyringLog): Promise<Keyring> {
+    if (config.keyEncryptionKey) {
+      const encrypted = await encryptPlaintextKeys(store.signingKeys, config.keyEncryptionKey);
+      if (encrypted > 0) log.info({ encrypted }, `encrypted ${encrypted} plaintext signing key${encrypted === 1 ? '' : 's'} with GATEHOUSE_KEY_ENCRYPTION_KEY`);
+    }
+    const keyring = new Keyring(config, store, clock);
+    if (config.jwtAlgorithm === 'HS256') keyring.install([secretKey(config.jwtSecret as Buffer)], 'hs256');
+    else await keyring.refresh();
     return keyring;
   }
 
