@@ -11,8 +11,8 @@ export async function keysCommand(args: readonly string[]): Promise<void> {
   const { values } = parse(rest, { json: { type: 'boolean' } }, { min: 0, max: 0, usage: USAGE });
   const runtime = await openCommandRuntime();
   try {
-    const keys = await Keyring.open(runtime.config, runtime.store, runtime.clock);
     if (sub === 'rotate') {
+      const keys = await Keyring.open(runtime.config, runtime.store, runtime.clock, runtime.log);
       const key = await keys.rotate();
       void runtime.audit.record('keys.rotated', { detail: { kid: key.kid, alg: key.alg } });
       process.stdout.write(`${key.kid}\n`);
@@ -21,6 +21,8 @@ export async function keysCommand(args: readonly string[]): Promise<void> {
       );
       return;
     }
+    // A list makes nothing: on a fresh store the first key is made by `serve`.
+    const keys = await Keyring.load(runtime.config, runtime.store, runtime.clock, runtime.log);
     const list = keys.all().map((k) => ({
       kid: k.kid,
       alg: k.alg,
@@ -29,6 +31,7 @@ export async function keysCommand(args: readonly string[]): Promise<void> {
       retired_at: k.retiredAt === null ? null : new Date(k.retiredAt).toISOString(),
     }));
     if (values.json) process.stdout.write(`${JSON.stringify(list)}\n`);
+    else if (list.length === 0) process.stderr.write(`no ${runtime.config.jwtAlgorithm} signing key yet; \`gatehouse serve\` makes the first\n`);
     else for (const k of list) process.stdout.write(`${k.kid}\t${k.alg}\t${k.status}\t${k.created_at}${k.retired_at ? `\tretired ${k.retired_at}` : ''}\n`);
   } finally {
     await runtime.close();

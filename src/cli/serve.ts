@@ -33,7 +33,7 @@ function primaryChannel(): Channel {
 /** One server: the whole of `serve`, or one worker of a cluster (`primary` given). */
 async function runServer(runtime: Runtime, primary: Channel | undefined): Promise<void> {
   const { config, store, clock, hasher, hashQueue, audit, log } = runtime;
-  const keys = await Keyring.open(config, store, clock);
+  const keys = await Keyring.open(config, store, clock, log);
   const limits = await openLoginLimiter(config, log, primary);
   const allWorkers = primary ? { snapshots: () => primary.ask(METRICS_KIND) as Promise<readonly MetricsSnapshot[]> } : undefined;
   const { server, services, metrics } = await buildApp(config, { store, clock, hasher, keys, audit, limits: limits.limiter, log }, { cluster: allWorkers });

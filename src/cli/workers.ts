@@ -40,7 +40,7 @@ interface Slot {
  */
 export async function superviseWorkers(runtime: Runtime): Promise<void> {
   const { config, store, clock, log } = runtime;
-  await Keyring.open(config, store, clock);
+  await Keyring.open(config, store, clock, log);
   await bootstrapAdmin(config, store, userService(runtime), log);
   await runtime.close();
 

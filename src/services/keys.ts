@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { JwsKey } from '../tokens/jwt.js';
 import { generateSigningKey, loadSigningKey, secretKey, type AsymmetricAlgorithm, type LoadedKey } from '../tokens/signing-keys.js';
 import type { Store } from '../store/store.js';
+import { encryptPlaintextKeys } from './key-encryption.js';
 
 /** A retired key stays published this long after its last token can have expired (clock skew). */
 const PUBLISH_MARGIN_MS = 60_000;
@@ -42,18 +43,30 @@ export class Keyring {
   ) {}
 
   /** Loads the keys, generating the first one when the store has none. */
-  static async open(config: Config, store: Store, clock: Clock): Promise<Keyring> {
-    const keyring = new Keyring(config, store, clock);
-    if (config.jwtAlgorithm === 'HS256') {
-      keyring.install([secretKey(config.jwtSecret as Buffer)], 'hs256');
-      return keyring;
-    }
-    await keyring.refresh();
+  static async open(config: Config, store: Store, clock: Clock, log: KeyringLog): Promise<Keyring> {
+    const keyring = await Keyring.load(config, store, clock, log);
+    if (config.jwtAlgorithm === 'HS256') return keyring;
     if (!keyring.currentKey()) {
       await store.signingKeys.addIfNone(generateSigningKey(config.jwtAlgorithm, clock.now(), config.keyEncryptionKey));
       await keyring.refresh();
     }
     if (!keyring.currentKey()) throw new Error('no signing key could be created');
+    return keyring;
+  }
+
+  /**
+   * Loads the keys the store holds, none on a fresh store (only `open` makes the first). With a
+   * key-encryption key, keys still stored in plaintext are encrypted first, whichever algorithm
+   * they are of.
+   */
+  static async load(config: Config, store: Store, clock: Clock, log: KeyringLog): Promise<Keyring> {
+    if (config.keyEncryptionKey) {
+      const encrypted = await encryptPlaintextKeys(store.signingKeys, config.keyEncryptionKey);
+      if (encrypted > 0) log.info({ encrypted }, `encrypted ${encrypted} plaintext signing key${encrypted === 1 ? '' : 's'} with GATEHOUSE_KEY_ENCRYPTION_KEY`);
+    }
+    const keyring = new Keyring(config, store, clock);
+    if (config.jwtAlgorithm === 'HS256') keyring.install([secretKey(config.jwtSecret as Buffer)], 'hs256');
+    else await keyring.refresh();
     return keyring;
   }
 

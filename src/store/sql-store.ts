@@ -11,6 +11,7 @@ import type {
   AuditStore,
   ClientStore,
   NewUser,
+  PrivateKeyChange,
   RefreshStore,
   RevocationStore,
   SigningKeyRecord,
@@ -315,6 +316,25 @@ class SqlSigningKeyStore implements SigningKeyStore {
       .where('retired_at', '<', before)
       .executeTakeFirst();
     return Number(result.numDeletedRows);
+  }
+
+  async replacePrivateKeys(changes: readonly PrivateKeyChange[]): Promise<number> {
+    if (changes.length === 0) return 0;
+    // Rows in kid order, so that racing transactions lock them in the same order: the first takes them all.
+    const ordered = [...changes].sort((a, b) => (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0));
+    return this.db.transaction().execute(async (trx) => {
+      let replaced = 0;
+      for (const change of ordered) {
+        const result = await trx
+          .updateTable('signing_keys')
+          .set({ private_key: change.next })
+          .where('kid', '=', change.kid)
+          .where('private_key', '=', change.expected)
+          .executeTakeFirst();
+        replaced += Number(result.numUpdatedRows);
+      }
+      return replaced;
+    });
   }
 }
 

@@ -73,6 +73,17 @@ export interface SigningKeyStore {
   addIfNone(key: SigningKeyRecord): Promise<boolean>;
   /** Drops keys retired before `before` (their tokens have all expired). */
   prune(before: number): Promise<number>;
+  /**
+   * Sets each key's private key to `next` where it is still `expected`, all in one transaction;
+   * returns how many this call changed (instances starting at once race for the same rows).
+   */
+  replacePrivateKeys(changes: readonly PrivateKeyChange[]): Promise<number>;
+}
+
+export interface PrivateKeyChange {
+  readonly kid: string;
+  readonly expected: string;
+  readonly next: string;
 }
 
 export interface ClientRecord {

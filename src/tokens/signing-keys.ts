@@ -70,7 +70,7 @@ export function generateSigningKey(alg: AsymmetricAlgorithm, now: number, kek: B
 /** Turns a stored record into KeyObjects, once per key. */
 export function loadSigningKey(record: SigningKeyRecord, kek: Buffer | undefined): LoadedKey {
   const alg = record.alg as AsymmetricAlgorithm;
-  const pem = record.privateKey.startsWith(ENCRYPTED_PREFIX) ? decryptPrivateKey(record.privateKey, kek, record.kid) : record.privateKey;
+  const pem = isEncryptedPrivateKey(record.privateKey) ? decryptPrivateKey(record.privateKey, kek, record.kid) : record.privateKey;
   const privateKey = createPrivateKey(pem);
   const publicKey = createPublicKey(privateKey);
   return {
@@ -93,8 +93,13 @@ export function secretKey(secret: Buffer): LoadedKey {
 
 const ENCRYPTED_PREFIX = 'enc:v1:';
 
+/** Whether a stored private key is encrypted with a key-encryption key (else it is PEM). */
+export function isEncryptedPrivateKey(value: string): boolean {
+  return value.startsWith(ENCRYPTED_PREFIX);
+}
+
 /** AES-256-GCM with the kid as associated data, so a ciphertext cannot be moved to another key's row. */
-function encryptPrivateKey(pem: string, kek: Buffer, kid: string): string {
+export function encryptPrivateKey(pem: string, kek: Buffer, kid: string): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', kek, iv);
   cipher.setAAD(Buffer.from(kid));
@@ -102,7 +107,7 @@ function encryptPrivateKey(pem: string, kek: Buffer, kid: string): string {
   return `${ENCRYPTED_PREFIX}${iv.toString('base64url')}.${body.toString('base64url')}.${cipher.getAuthTag().toString('base64url')}`;
 }
 
-function decryptPrivateKey(value: string, kek: Buffer | undefined, kid: string): string {
+export function decryptPrivateKey(value: string, kek: Buffer | undefined, kid: string): string {
   if (!kek) throw new Error(`signing key ${kid} is encrypted; set GATEHOUSE_KEY_ENCRYPTION_KEY`);
   const [iv, body, tag] = value.slice(ENCRYPTED_PREFIX.length).split('.');
   if (!iv || !body || !tag) throw new Error(`signing key ${kid} is not readable`);

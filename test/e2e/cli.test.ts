@@ -279,3 +279,31 @@ describe('gatehouse serve', () => {
   });
 
 });
+
+describe('gatehouse keys list', () => {
+  it('makes nothing on a fresh store and says there is no key yet; serve makes the first', async () => {
+    const dir = tempDir();
+    try {
+      const env = { GATEHOUSE_DATA_DIR: dir };
+      const listed = await runCli(['keys', 'list'], env);
+      assert.deepEqual(listed, { code: 0, stdout: '', stderr: 'no ES256 signing key yet; `gatehouse serve` makes the first\n' });
+      assert.deepEqual(await runCli(['keys', 'list', '--json'], env), { code: 0, stdout: '[]\n', stderr: '' });
+      const db = new BetterSqlite3(path.join(dir, 'gatehouse.db'), { readonly: true });
+      try {
+        assert.deepEqual(db.prepare('select count(*) as n from signing_keys').get(), { n: 0 });
+      } finally {
+        db.close();
+      }
+
+      const server = await startServer(env);
+      await server.stop();
+      const after = await runCli(['keys', 'list', '--json'], env);
+      assert.deepEqual(
+        (JSON.parse(after.stdout) as Array<{ alg: string; status: string }>).map((k) => [k.alg, k.status]),
+        [['ES256', 'current']],
+      );
+    } finally {
+      removeDir(dir);
+    }
+  });
+});

@@ -41,10 +41,10 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   const clock = new ManualClock(Date.now());
   const store = openSqliteStore(path.join(dir, 'gatehouse.db'));
   await store.migrate();
-  const keys = await Keyring.open(config, store, clock);
+  const log = createLogger('silent');
+  const keys = await Keyring.open(config, store, clock, log);
   const real = createPasswordHasher(config.argon2);
   const hasher = options.hasher ? options.hasher(real) : real;
-  const log = createLogger('silent');
   const audit = new Audit(store, clock, log);
   const { server, services } = await buildApp(config, { store, clock, hasher, keys, audit, limits: new LoginLimiter(options.limiterStore ?? new MemoryLimiterStore(), loginLimitPolicy(config)), log });
   await server.ready();

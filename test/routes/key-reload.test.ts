@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { createLogger } from '../../src/log.js';
 import { Keyring } from '../../src/services/keys.js';
 import { AccessTokenCodec } from '../../src/tokens/access-token.js';
 import { createTestApp, postForm, type TestApp } from '../helpers/app.js';
@@ -27,7 +28,7 @@ describe('a kid this instance has not loaded', () => {
   async function fromAnotherInstance(count: number): Promise<string[]> {
     const login = await postForm(app, '/token', { username: 'alice', password: 'correct horse' });
     const claims = claimsOf((login.json() as { access_token: string }).access_token);
-    const other = await Keyring.open(app.config, app.store, app.clock);
+    const other = await Keyring.open(app.config, app.store, app.clock, createLogger('silent'));
     await other.rotate();
     // Past the publication time, which this server spent without looking at the store.
     app.clock.advance(other.activationDelayMs);

@@ -127,6 +127,26 @@ export function coreStoreContract(name: string, open: StoreFactory): void {
       );
     });
 
+    it('replaces private keys only where they are still as expected; of two racing replacements one takes every row', async () => {
+      await store.signingKeys.rotate({ ...key('r1', 3000, 'RS256'), privateKey: 'pem-1' }, 3000);
+      await store.signingKeys.rotate({ ...key('r2', 3001, 'RS256'), privateKey: 'pem-2' }, 3001);
+      const privateKeys = async () => new Map((await store.signingKeys.list()).filter((k) => k.alg === 'RS256').map((k) => [k.kid, k.privateKey]));
+      const change = (tag: string) => [
+        { kid: 'r2', expected: 'pem-2', next: `${tag}-2` },
+        { kid: 'r1', expected: 'pem-1', next: `${tag}-1` },
+      ];
+
+      assert.equal(await store.signingKeys.replacePrivateKeys([{ kid: 'r1', expected: 'not this', next: 'x' }]), 0);
+      assert.equal(await store.signingKeys.replacePrivateKeys([]), 0);
+      assert.deepEqual(await privateKeys(), new Map([['r1', 'pem-1'], ['r2', 'pem-2']]));
+
+      const results = await Promise.all([store.signingKeys.replacePrivateKeys(change('a')), store.signingKeys.replacePrivateKeys(change('b'))]);
+      assert.deepEqual([...results].sort(), [0, 2]);
+      const winner = results[0] === 2 ? 'a' : 'b';
+      assert.deepEqual(await privateKeys(), new Map([['r1', `${winner}-1`], ['r2', `${winner}-2`]]));
+      assert.equal(await store.signingKeys.replacePrivateKeys(change('c')), 0, 'no longer as expected');
+    });
+
     it('records and lists audit events newest first', async () => {
       for (let i = 0; i < 3; i++) {
         await store.audit.record({
