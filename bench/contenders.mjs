@@ -43,9 +43,10 @@ export function defineContenders(ctx) {
     if (via === 'logins') ctx.note(`gatehouse: no refresh_token in login answers; ${tokens.length} tokens came from logins`);
     return tokens;
   };
+  // Without a port for the commands that do not serve (`user add`): a port of 0 would need an issuer.
   const gatehouseEnv = (port) => ({
     ...process.env,
-    GATEHOUSE_PORT: String(port),
+    ...(port === undefined ? {} : { GATEHOUSE_PORT: String(port) }),
     GATEHOUSE_HOST: HOST,
     GATEHOUSE_DATA_DIR: gatehouse.dataDir,
     GATEHOUSE_LOG_LEVEL: 'warn',
@@ -119,7 +120,7 @@ export function defineContenders(ctx) {
         const logFile = path.join(ctx.tmp, 'gatehouse-user-add.log');
         const child = spawnTracked(node, [gatehouseBin, 'user', 'add', 'bench', '--password-stdin'], {
           cwd: ctx.root,
-          env: gatehouseEnv(0),
+          env: gatehouseEnv(),
           logFile,
           stdin: 'pipe',
         });
