@@ -42,6 +42,7 @@ function readConfig(env) {
     only: env.BENCH_CONTENDERS ? env.BENCH_CONTENDERS.split(',').map((s) => s.trim()) : null,
     // The resource-server case (bench/middleware.mjs): BENCH_MIDDLEWARE=0 leaves it out.
     middleware: env.BENCH_MIDDLEWARE !== '0',
+    results: env.BENCH_RESULTS ? path.resolve(env.BENCH_RESULTS) : path.join(root, 'bench', 'results', 'latest.json'),
   };
 }
 
@@ -159,7 +160,7 @@ async function main() {
       figures.middleware = rows;
       process.stdout.write(`${formatTable(rows, settings)}\n`);
     }
-    const file = path.join(root, 'bench', 'results', 'latest.json');
+    const file = cfg.results;
     writeJson(file, { meta, figures, rounds: rawRounds });
     log(`\nwrote ${path.relative(process.cwd(), file)}`);
   } finally {
