@@ -24,7 +24,7 @@ describe('bench: a smoke run', { timeout: 240_000 }, () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('runs every scenario on Gatehouse and the Node peers and writes their figures', async () => {
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       BENCH_RESULTS: results,
       BENCH_CONTENDERS: 'hello,port,gatehouse',
