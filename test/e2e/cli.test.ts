@@ -4,7 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { login, removeDir, ROOT, runCli, startServer, tempDir, type RunningServer } from '../helpers/server.js';
+import { cliExit, login, removeDir, ROOT, runCli, spawnCli, startServer, tempDir, type RunningServer } from '../helpers/server.js';
 
 const FIXTURES = path.join(ROOT, 'test/fixtures');
 
@@ -69,6 +69,29 @@ describe('the gatehouse CLI and server, end to end', () => {
     assert.equal(parsed.total, 3);
     assert.deepEqual(parsed.users.find((u) => u.username === 'Carol')?.roles, ['admin']);
     assert.ok(!list.stdout.includes('$argon2') && !list.stdout.includes('$2b$'), 'no hash in the listing');
+  });
+
+  it('takes the --password-stdin line as soon as it arrives, from a pipe its writer keeps open', async () => {
+    const child = spawnCli(['user', 'add', 'bob', '--password-stdin'], env);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    try {
+      const exit = cliExit(child);
+      child.stdin.write('secret-pass-123\n');
+      const { code, stderr } = await exit;
+      assert.equal(code, 0, `exit ${code} (killed if null: it waited for the end of stdin); ${stderr}`);
+    } finally {
+      clearTimeout(timer);
+      child.stdin.destroy();
+    }
+    assert.equal((await login(server.url, 'bob', 'secret-pass-123')).status, 200);
+  });
+
+  it('drops the CR of a CRLF line from --password-stdin, and refuses an empty line by the password policy', async () => {
+    const added = await runCli(['user', 'add', 'bea', '--password-stdin'], env, 'crlf password\r\nnext line\n');
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal((await login(server.url, 'bea', 'crlf password')).status, 200);
+    const empty = await runCli(['user', 'add', 'ben', '--password-stdin'], env, '\nnot the password\n');
+    assert.deepEqual(empty, { code: 1, stdout: '', stderr: 'gatehouse: Password must be at least 8 characters\n' });
   });
 
   it('refuses a duplicate user, a short password and a bad username with exit 1 and one line', async () => {
