@@ -2,6 +2,7 @@ import { UsageError } from '../errors.js';
 import { toProfile } from '../services/users.js';
 import { parse } from './args.js';
 import { readImportFile } from './import-file.js';
+import { out } from './output.js';
 import { promptPassword, readPasswordFromStdin } from './password-input.js';
 import { openCommandRuntime, userService } from './runtime.js';
 
@@ -49,7 +50,7 @@ async function addUser(args: readonly string[]): Promise<void> {
       ...(values.role ? { roles: values.role } : {}),
       disabled: values.disabled ?? false,
     });
-    process.stdout.write(`${user.id}\n`);
+    out(`${user.id}\n`);
     process.stderr.write(`created user ${user.username} (roles: ${user.roles.join(', ') || 'none'})\n`);
   } finally {
     await runtime.close();
@@ -68,11 +69,11 @@ async function listUsers(args: readonly string[]): Promise<void> {
   try {
     const { users, total } = await userService(runtime).list({ limit, offset: 0, ...(values.search ? { search: values.search } : {}) });
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ total, users: users.map(toProfile) })}\n`);
+      out(`${JSON.stringify({ total, users: users.map(toProfile) })}\n`);
       return;
     }
     for (const u of users) {
-      process.stdout.write(`${u.username}\t${u.email ?? '-'}\t${u.roles.join(',') || '-'}\t${u.disabled ? 'disabled' : 'active'}\t${u.id}\n`);
+      out(`${u.username}\t${u.email ?? '-'}\t${u.roles.join(',') || '-'}\t${u.disabled ? 'disabled' : 'active'}\t${u.id}\n`);
     }
     process.stderr.write(`${users.length} of ${total} users\n`);
   } finally {

@@ -204,6 +204,32 @@ describe('gatehouse user import', () => {
   });
 });
 
+describe('gatehouse user list', () => {
+  const USERS = 3000;
+  let dir: string;
+  let env: Record<string, string>;
+  before(async () => {
+    dir = tempDir();
+    env = { GATEHOUSE_DATA_DIR: dir };
+    const file = path.join(dir, 'users.csv');
+    const hash = '$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW';
+    writeFileSync(file, ['username,hashed_password', ...Array.from({ length: USERS }, (_, i) => `user${i},${hash}`)].join('\n'));
+    const imported = await runCli(['user', 'import', file], env);
+    assert.equal(imported.code, 0, imported.stderr);
+  });
+  after(() => removeDir(dir));
+
+  it('stops writing quietly, with exit 0, when its reader goes away (| head -1)', async () => {
+    // Far more than a pipe holds (64 kB), so writes are still to come when the reader leaves.
+    const child = spawnCli(['user', 'list', '--limit', String(USERS)], env);
+    child.stdout.once('data', () => child.stdout.destroy());
+    child.stdin.end();
+    const { code, stderr } = await cliExit(child);
+    assert.equal(stderr, `${USERS} of ${USERS} users\n`);
+    assert.equal(code, 0);
+  });
+});
+
 describe('gatehouse serve', () => {
   it('creates the bootstrap admin on an empty store, and only then', async () => {
     const dir = tempDir();
