@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { excerpt, UsageError } from '../errors.js';
 import { toClientView } from '../services/clients.js';
 import { parse } from './args.js';
 import { out } from './output.js';
@@ -14,7 +14,7 @@ export async function clientCommand(args: readonly string[]): Promise<void> {
     case 'delete':
       return deleteClient(rest);
     default:
-      throw new UsageError(`unknown client command${sub ? ` "${sub}"` : ''}; one of: add, list, delete`);
+      throw new UsageError(`unknown client command${sub ? ` ${excerpt(sub)}` : ''}; one of: add, list, delete`);
   }
 }
 

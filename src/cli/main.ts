@@ -1,4 +1,4 @@
-import { ConfigError, GatehouseError, UsageError } from '../errors.js';
+import { ConfigError, excerpt, GatehouseError, UsageError } from '../errors.js';
 import { out } from './output.js';
 
 const USAGE = `usage: gatehouse <command>
@@ -31,7 +31,7 @@ async function main(argv: readonly string[]): Promise<void> {
     return;
   }
   const load = commands[name];
-  if (!load) throw new UsageError(`unknown command "${name}"; run gatehouse --help`);
+  if (!load) throw new UsageError(`unknown command ${excerpt(name)}; run gatehouse --help`);
   const command = await load();
   await command(args);
 }

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { excerpt, UsageError } from '../errors.js';
 import { toProfile } from '../services/users.js';
 import { parse } from './args.js';
 import { readImportFile } from './import-file.js';
@@ -21,7 +21,7 @@ export async function userCommand(args: readonly string[]): Promise<void> {
     case 'import':
       return importUsers(rest);
     default:
-      throw new UsageError(`unknown user command${sub ? ` "${sub}"` : ''}; one of: add, list, disable, enable, delete, import`);
+      throw new UsageError(`unknown user command${sub ? ` ${excerpt(sub)}` : ''}; one of: add, list, disable, enable, delete, import`);
   }
 }
 

@@ -122,6 +122,14 @@ describe('the gatehouse CLI and server, end to end', () => {
     assert.match(missing.stderr, /^gatehouse: No user named "erin"\n$/);
   });
 
+  it('quotes an unknown username in one short line, however long and many-lined it is', async () => {
+    const name = `${'x'.repeat(5000)}\n${'y'.repeat(5000)}\nz`;
+    const result = await runCli(['user', 'disable', name], env);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^gatehouse: No user named "x{60}"…\n$/);
+    assert.ok(result.stderr.length < 200, result.stderr);
+  });
+
   it('answers usage errors with exit 2 and one line', async () => {
     for (const args of [['frobnicate'], ['user', 'add'], ['user', 'add', 'x', '--bogus'], ['user', 'frob'], ['serve', 'extra']]) {
       const result = await runCli(args, env);
