@@ -210,6 +210,26 @@ describe('gatehouse user import', () => {
       removeDir(dir);
     }
   });
+  it('refuses JSON with a syntax error by file, line and column, quoting none of it, and imports nothing', async () => {
+    const dir = tempDir();
+    const env = { GATEHOUSE_DATA_DIR: dir };
+    try {
+      const hash = '$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW';
+      const broken = `  {"username": "next", "hashed_password": "${hash}" "oops"}`;
+      const file = path.join(dir, 'broken.json');
+      writeFileSync(file, `[\n  {"username": "good", "hashed_password": "${hash}"},\n${broken}\n]\n`);
+      const result = await runCli(['user', 'import', file], env);
+      assert.deepEqual(result, { code: 1, stdout: '', stderr: `gatehouse: ${file}:3:${broken.indexOf(' "oops"') + 2}: not valid JSON\n` });
+      const cut = path.join(dir, 'cut.json');
+      const cutText = `[{"username": "good", "hashed_password": "${hash}"`;
+      writeFileSync(cut, cutText);
+      assert.equal((await runCli(['user', 'import', cut], env)).stderr, `gatehouse: ${cut}:1:${cutText.length + 1}: the JSON ends too soon\n`);
+      const list = await runCli(['user', 'list', '--json'], env);
+      assert.equal((JSON.parse(list.stdout) as { total: number }).total, 0);
+    } finally {
+      removeDir(dir);
+    }
+  });
 });
 
 describe('gatehouse user list', () => {
