@@ -63,8 +63,7 @@ async function listUsers(args: readonly string[]): Promise<void> {
     { search: { type: 'string' }, json: { type: 'boolean' }, limit: { type: 'string' } },
     { min: 0, max: 0, usage: 'gatehouse user list [--search S] [--limit N] [--json]' },
   );
-  const limit = values.limit === undefined ? 1000 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
+  const limit = values.limit === undefined ? 1000 : parseLimit(values.limit);
   const runtime = await openCommandRuntime();
   try {
     const { users, total } = await userService(runtime).list({ limit, offset: 0, ...(values.search ? { search: values.search } : {}) });
@@ -79,6 +78,15 @@ async function listUsers(args: readonly string[]): Promise<void> {
   } finally {
     await runtime.close();
   }
+}
+
+const MAX_LIMIT = 1_000_000;
+
+/** Plain decimal digits only: Number() would also take "1e3", "0x10", " 5 " and "". */
+function parseLimit(text: string): number {
+  const limit = /^[1-9][0-9]{0,6}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(limit <= MAX_LIMIT)) throw new UsageError(`--limit must be a whole number from 1 to ${MAX_LIMIT}`);
+  return limit;
 }
 
 async function setDisabled(args: readonly string[], disabled: boolean): Promise<void> {

@@ -256,6 +256,19 @@ describe('gatehouse user list', () => {
     assert.equal(stderr, `${USERS} of ${USERS} users\n`);
     assert.equal(code, 0);
   });
+
+  it('takes --limit only as plain decimal digits, from 1 to 1000000', async () => {
+    const refused = ['0', '-1', '+5', '05', '1e3', '0x10', ' 5 ', '5 ', '', '1.0', '1000001', '99999999999999999999'];
+    const results = await Promise.all(refused.map((limit) => runCli(['user', 'list', `--limit=${limit}`], env)));
+    results.forEach((result, i) => {
+      assert.deepEqual(result, { code: 2, stdout: '', stderr: 'gatehouse: --limit must be a whole number from 1 to 1000000\n' }, JSON.stringify(refused[i]));
+    });
+    for (const [limit, shown] of [['1', 1], ['2999', 2999], ['1000000', USERS]] as const) {
+      const result = await runCli(['user', 'list', '--limit', limit], env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout.split('\n').length - 1, shown, limit);
+    }
+  });
 });
 
 describe('gatehouse serve', () => {
