@@ -4,7 +4,9 @@ import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
+import { migrationProvider } from '../../src/store/migrations/index.js';
 import { cliExit, login, removeDir, ROOT, runCli, spawnCli, startServer, tempDir, type RunningServer } from '../helpers/server.js';
+import { postgresDatabase } from '../helpers/stores.js';
 
 const FIXTURES = path.join(ROOT, 'test/fixtures');
 
@@ -368,6 +370,42 @@ describe('gatehouse serve', () => {
     }
   });
 
+});
+
+describe('gatehouse migrate', () => {
+  async function migrationNames(): Promise<string> {
+    return Object.keys(await migrationProvider.getMigrations()).sort().join(', ');
+  }
+
+  async function reportsWhatItApplies(env: Record<string, string>, fresh: Record<string, string>): Promise<void> {
+    const first = await runCli(['migrate'], env);
+    assert.deepEqual(first, { code: 0, stdout: '', stderr: `applied ${await migrationNames()}\n` });
+    assert.deepEqual(await runCli(['migrate'], env), { code: 0, stdout: '', stderr: 'the store is up to date\n' });
+    // Any other command still applies what is pending, before doing its work.
+    const listed = await runCli(['user', 'list', '--json'], fresh);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(await runCli(['migrate'], fresh), { code: 0, stdout: '', stderr: 'the store is up to date\n' });
+  }
+
+  it('reports the migrations it applied to a fresh SQLite file, then that the store is up to date', async () => {
+    const [one, two] = [tempDir(), tempDir()];
+    try {
+      await reportsWhatItApplies({ GATEHOUSE_DATA_DIR: one }, { GATEHOUSE_DATA_DIR: two });
+    } finally {
+      removeDir(one);
+      removeDir(two);
+    }
+  });
+
+  it('does the same on a fresh PostgreSQL database', async () => {
+    const [one, two] = [await postgresDatabase(), await postgresDatabase()];
+    try {
+      await reportsWhatItApplies({ GATEHOUSE_DATABASE_URL: one.url }, { GATEHOUSE_DATABASE_URL: two.url });
+    } finally {
+      await one.drop();
+      await two.drop();
+    }
+  });
 });
 
 describe('gatehouse keys list', () => {
