@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { usableCores } from '../bin/thread-pool.cjs';
-import { ConfigError, PolicyViolation } from './errors.js';
+import { ConfigError, excerpt, PolicyViolation } from './errors.js';
 import { validateNewPassword } from './passwords/policy.js';
 
 export const JWT_ALGORITHMS = ['ES256', 'EdDSA', 'RS256', 'HS256'] as const;
@@ -136,7 +136,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
   };
 
   const host = get('GATEHOUSE_HOST') ?? '127.0.0.1';
-  if (!isHostname(host)) throw new ConfigError(`GATEHOUSE_HOST must be an IP address or a host name, got "${host.slice(0, 64)}"`);
+  if (!isHostname(host)) throw new ConfigError(`GATEHOUSE_HOST must be an IP address or a host name, got ${excerpt(host)}`);
   const port = integer('GATEHOUSE_PORT', get('GATEHOUSE_PORT') ?? '8000', 0, 65_535);
   const dataDir = path.resolve(cwd, get('GATEHOUSE_DATA_DIR') ?? 'data');
   const database = parseDatabaseUrl(get('GATEHOUSE_DATABASE_URL'), dataDir, cwd);
@@ -209,7 +209,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
   const corsOrigins = (get('GATEHOUSE_CORS_ORIGINS') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
   for (const origin of corsOrigins) {
     if (!isHttpUrl(origin) || new URL(origin).origin !== origin) {
-      throw new ConfigError(`GATEHOUSE_CORS_ORIGINS has "${origin}", which is not an origin like https://app.example.com`);
+      throw new ConfigError(`GATEHOUSE_CORS_ORIGINS has ${excerpt(origin)}, which is not an origin like https://app.example.com`);
     }
   }
 
@@ -235,7 +235,7 @@ export function loadConfig(env: Env, cwd = process.cwd()): Config {
   ] as const);
 
   const workersText = get('GATEHOUSE_WORKERS') ?? '1';
-  if (workersText !== 'auto' && !/^\d+$/.test(workersText)) throw new ConfigError(`GATEHOUSE_WORKERS must be a whole number or auto, got "${workersText}"`);
+  if (workersText !== 'auto' && !/^\d+$/.test(workersText)) throw new ConfigError(`GATEHOUSE_WORKERS must be a whole number or auto, got ${excerpt(workersText)}`);
   const workers = workersText === 'auto' ? Math.min(usableCores(), MAX_WORKERS) : integer('GATEHOUSE_WORKERS', workersText, 1, MAX_WORKERS);
 
   const loginLimits = {
@@ -302,7 +302,7 @@ function parseRoleScopes(value: string | undefined): Readonly<Record<string, rea
     const role = eq > 0 ? entry.slice(0, eq).trim() : '';
     const scopes = eq > 0 ? entry.slice(eq + 1).trim().split(/\s+/).filter(Boolean) : [];
     if (!/^[A-Za-z0-9_.:-]{1,64}$/.test(role) || scopes.some((s) => !SCOPE_TOKEN.test(s))) {
-      throw new ConfigError(`GATEHOUSE_ROLE_SCOPES entry "${entry}" must look like role=scope1 scope2`);
+      throw new ConfigError(`GATEHOUSE_ROLE_SCOPES entry ${excerpt(entry)} must look like role=scope1 scope2`);
     }
     result[role] = scopes;
   }
@@ -318,14 +318,14 @@ function parseTrustProxy(value: string | undefined): boolean | readonly string[]
     const version = isIP(address);
     const bits = version === 4 ? 32 : 128;
     if (version === 0 || rest.length > 0 || (prefix !== undefined && (!/^\d{1,3}$/.test(prefix) || Number(prefix) > bits))) {
-      throw new ConfigError(`GATEHOUSE_TRUST_PROXY has "${item}", which is not an IP address or CIDR range`);
+      throw new ConfigError(`GATEHOUSE_TRUST_PROXY has ${excerpt(item)}, which is not an IP address or CIDR range`);
     }
   }
   return list;
 }
 
 function integer(name: string, value: string, min: number, max: number): number {
-  if (!/^\d+$/.test(value)) throw new ConfigError(`${name} must be a whole number, got "${value}"`);
+  if (!/^\d+$/.test(value)) throw new ConfigError(`${name} must be a whole number, got ${excerpt(value)}`);
   const n = Number(value);
   if (n < min || n > max) throw new ConfigError(`${name} must be between ${min} and ${max}, got ${n}`);
   return n;
@@ -336,7 +336,7 @@ const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 }
 /** "900", "45s", "15m", "12h", "30d" → seconds, from 1 s to `maxSeconds` (ten years unless given). */
 export function duration(name: string, value: string, maxSeconds = 10 * 365 * 86_400): number {
   const match = /^(\d+)([smhd]?)$/.exec(value);
-  if (!match) throw new ConfigError(`${name} must be a duration like 45s, 15m, 12h or 30d, got "${value}"`);
+  if (!match) throw new ConfigError(`${name} must be a duration like 45s, 15m, 12h or 30d, got ${excerpt(value)}`);
   const seconds = Number(match[1]) * (UNIT_SECONDS[match[2] || 's'] ?? 1);
   if (seconds < 1 || seconds > maxSeconds) throw new ConfigError(`${name} must be between 1s and ${formatSeconds(maxSeconds)}`);
   return seconds;
@@ -357,12 +357,12 @@ function isHostname(value: string): boolean {
 function bool(name: string, value: string): boolean {
   if (['on', 'true', '1', 'yes'].includes(value)) return true;
   if (['off', 'false', '0', 'no'].includes(value)) return false;
-  throw new ConfigError(`${name} must be on or off, got "${value}"`);
+  throw new ConfigError(`${name} must be on or off, got ${excerpt(value)}`);
 }
 
 function oneOf<T extends string>(name: string, value: string, allowed: readonly T[]): T {
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got "${value}"`);
+  throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got ${excerpt(value)}`);
 }
 
 function isHttpUrl(value: string): boolean {

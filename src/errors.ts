@@ -63,7 +63,7 @@ export class UnauthorizedClient extends OAuthError {
 
 export class UnsupportedGrantType extends OAuthError {
   constructor(grantType: string) {
-    super('unsupported_grant_type', `grant_type "${truncate(grantType)}" is not supported`);
+    super('unsupported_grant_type', `grant_type ${excerpt(grantType)} is not supported`);
   }
 }
 
@@ -169,6 +169,20 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-function truncate(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+/**
+ * A user-supplied value as an error message may quote it: JSON-quoted, on one line (control
+ * characters, line and paragraph separators and bidirectional controls escaped, so it cannot
+ * break the line or reorder the text around it), at most `max` characters of it, and
+ * "…" after the closing quote when it was cut, so what is between the quotes is the
+ * value's own start.
+ */
+export function excerpt(value: string, max = 60): string {
+  // Code points, so that a cut never splits a surrogate pair.
+  const chars = [...value.slice(0, 2 * max + 2)];
+  const cut = chars.length > max;
+  const quoted = JSON.stringify(cut ? chars.slice(0, max).join('') : value).replace(
+    /[\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return cut ? `${quoted}…` : quoted;
 }

@@ -1,6 +1,7 @@
-import { UsageError } from '../errors.js';
+import { excerpt, UsageError } from '../errors.js';
 import { toClientView } from '../services/clients.js';
 import { parse } from './args.js';
+import { out } from './output.js';
 import { clientService, openCommandRuntime } from './runtime.js';
 
 export async function clientCommand(args: readonly string[]): Promise<void> {
@@ -13,7 +14,7 @@ export async function clientCommand(args: readonly string[]): Promise<void> {
     case 'delete':
       return deleteClient(rest);
     default:
-      throw new UsageError(`unknown client command${sub ? ` "${sub}"` : ''}; one of: add, list, delete`);
+      throw new UsageError(`unknown client command${sub ? ` ${excerpt(sub)}` : ''}; one of: add, list, delete`);
   }
 }
 
@@ -33,10 +34,10 @@ async function addClient(args: readonly string[]): Promise<void> {
       scopes: (values.scope ?? []).flatMap((s) => s.split(' ')).filter(Boolean),
     });
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ client_id: client.id, ...(secret !== undefined ? { client_secret: secret } : {}) })}\n`);
+      out(`${JSON.stringify({ client_id: client.id, ...(secret !== undefined ? { client_secret: secret } : {}) })}\n`);
     } else {
-      process.stdout.write(`client_id: ${client.id}\n`);
-      if (secret !== undefined) process.stdout.write(`client_secret: ${secret}\n`);
+      out(`client_id: ${client.id}\n`);
+      if (secret !== undefined) out(`client_secret: ${secret}\n`);
     }
     const kind = secret === undefined ? 'public' : 'confidential';
     process.stderr.write(`registered ${kind} client "${client.name}" (scopes: ${client.scopes.join(' ') || 'none'})\n`);
@@ -52,11 +53,11 @@ async function listClients(args: readonly string[]): Promise<void> {
   try {
     const { clients, total } = await clientService(runtime).list({ limit: 10_000, offset: 0 });
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ total, clients: clients.map(toClientView) })}\n`);
+      out(`${JSON.stringify({ total, clients: clients.map(toClientView) })}\n`);
       return;
     }
     for (const c of clients.map(toClientView)) {
-      process.stdout.write(`${c.client_id}\t${c.name}\t${c.public ? 'public' : 'confidential'}\t${c.scopes.join(' ') || '-'}\t${c.created_at}\n`);
+      out(`${c.client_id}\t${c.name}\t${c.public ? 'public' : 'confidential'}\t${c.scopes.join(' ') || '-'}\t${c.created_at}\n`);
     }
     process.stderr.write(`${clients.length} clients\n`);
   } finally {

@@ -14,8 +14,10 @@ export async function readImportFile(file: string): Promise<ImportedUser[]> {
   } catch (error) {
     throw new PolicyViolation(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   }
-  const trimmed = text.replace(/^\uFEFF/, '').trim();
-  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return fromJson(trimmed, file);
+  const content = text.replace(/^\uFEFF/, '');
+  const trimmed = content.trim();
+  // JSON gets the text as it is in the file, so that a syntax error's line and column are the file's.
+  if (trimmed.startsWith('{') || trimmed.startsWith('[')) return fromJson(content, file);
   return fromCsv(trimmed, file);
 }
 
@@ -23,8 +25,9 @@ function fromJson(text: string, file: string): ImportedUser[] {
   let data: unknown;
   try {
     data = JSON.parse(text);
-  } catch (error) {
-    throw new PolicyViolation(`${file} is not valid JSON: ${(error as Error).message}`);
+  } catch {
+    // Not the parser's message: it quotes the file, which holds password hashes.
+    throw new PolicyViolation(jsonSyntaxError(text, file));
   }
   const records = Array.isArray(data)
     ? data
@@ -86,6 +89,72 @@ function fromCsv(text: string, file: string): ImportedUser[] {
       if (Array.isArray(record['roles']) && (record['roles'] as string[]).length === 0) delete record['roles'];
       return toImported(record, where);
     });
+}
+
+/** `FILE:LINE:COLUMN: ...` (1-based, columns in characters) for JSON that JSON.parse refused. */
+function jsonSyntaxError(text: string, file: string): string {
+  const at = firstJsonSyntaxError(text);
+  if (at === undefined) return `${file} is not valid JSON`;
+  const before = text.slice(0, at);
+  const line = before.split('\n').length;
+  const column = [...before.slice(before.lastIndexOf('\n') + 1)].length + 1;
+  return `${file}:${line}:${column}: ${at >= text.length ? 'the JSON ends too soon' : 'not valid JSON'}`;
+}
+
+const JSON_NUMBER = /-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?/y;
+const JSON_STRING = /"(?:[^"\\\u0000-\u001f]+|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4})*"/y;
+const JSON_LITERAL = /true|false|null/y;
+const JSON_SPACE = /[ \t\n\r]*/y;
+
+/**
+ * The offset where `text` first breaks the JSON grammar (RFC 8259), the text's length when
+ * it ends too soon, undefined when it is valid. JSON.parse says where only in some of its
+ * messages, and differently from one Node version to the next.
+ */
+function firstJsonSyntaxError(text: string): number | undefined {
+  const open: string[] = [];
+  let i = 0;
+  let expect: 'value' | 'key' | 'next' = 'value';
+  const skip = (pattern: RegExp): boolean => {
+    pattern.lastIndex = i;
+    if (!pattern.test(text)) return false;
+    i = pattern.lastIndex;
+    return true;
+  };
+  for (;;) {
+    skip(JSON_SPACE);
+    const c = text[i];
+    if (expect === 'value') {
+      if (c === '{' || c === '[') {
+        open.push(c === '{' ? '}' : ']');
+        i++;
+        skip(JSON_SPACE);
+        if (text[i] === open.at(-1)) {
+          open.pop();
+          i++;
+          expect = 'next';
+        } else expect = c === '{' ? 'key' : 'value';
+      } else if (skip(JSON_STRING) || skip(JSON_NUMBER) || skip(JSON_LITERAL)) {
+        expect = 'next';
+      } else return i;
+    } else if (expect === 'key') {
+      if (!skip(JSON_STRING)) return i;
+      skip(JSON_SPACE);
+      if (text[i] !== ':') return i;
+      i++;
+      expect = 'value';
+    } else {
+      const close = open.at(-1);
+      if (close === undefined) return i < text.length ? i : undefined;
+      if (c === ',') {
+        i++;
+        expect = close === '}' ? 'key' : 'value';
+      } else if (c === close) {
+        open.pop();
+        i++;
+      } else return i;
+    }
+  }
 }
 
 /** RFC 4180: quoted fields may hold commas, quotes ("") and line breaks. */

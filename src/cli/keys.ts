@@ -1,6 +1,7 @@
 import { UsageError } from '../errors.js';
 import { Keyring } from '../services/keys.js';
 import { parse } from './args.js';
+import { out } from './output.js';
 import { openCommandRuntime } from './runtime.js';
 
 const USAGE = 'gatehouse keys rotate | gatehouse keys list [--json]';
@@ -15,7 +16,7 @@ export async function keysCommand(args: readonly string[]): Promise<void> {
       const keys = await Keyring.open(runtime.config, runtime.store, runtime.clock, runtime.log);
       const key = await keys.rotate();
       void runtime.audit.record('keys.rotated', { detail: { kid: key.kid, alg: key.alg } });
-      process.stdout.write(`${key.kid}\n`);
+      out(`${key.kid}\n`);
       process.stderr.write(
         `new ${key.alg} signing key ${key.kid} is published; it signs from ${new Date(key.createdAt).toISOString()} (in ${keys.activationDelayMs / 1000}s, once every running server has loaded it)\n`,
       );
@@ -30,9 +31,9 @@ export async function keysCommand(args: readonly string[]): Promise<void> {
       created_at: new Date(k.createdAt).toISOString(),
       retired_at: k.retiredAt === null ? null : new Date(k.retiredAt).toISOString(),
     }));
-    if (values.json) process.stdout.write(`${JSON.stringify(list)}\n`);
+    if (values.json) out(`${JSON.stringify(list)}\n`);
     else if (list.length === 0) process.stderr.write(`no ${runtime.config.jwtAlgorithm} signing key yet; \`gatehouse serve\` makes the first\n`);
-    else for (const k of list) process.stdout.write(`${k.kid}\t${k.alg}\t${k.status}\t${k.created_at}${k.retired_at ? `\tretired ${k.retired_at}` : ''}\n`);
+    else for (const k of list) out(`${k.kid}\t${k.alg}\t${k.status}\t${k.created_at}${k.retired_at ? `\tretired ${k.retired_at}` : ''}\n`);
   } finally {
     await runtime.close();
   }

@@ -1,4 +1,5 @@
-import { ConfigError, GatehouseError, UsageError } from '../errors.js';
+import { ConfigError, excerpt, GatehouseError, UsageError } from '../errors.js';
+import { out } from './output.js';
 
 const USAGE = `usage: gatehouse <command>
 
@@ -26,11 +27,11 @@ const commands: Record<string, () => Promise<Command>> = {
 async function main(argv: readonly string[]): Promise<void> {
   const [name, ...args] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    process.stdout.write(`${USAGE}\n`);
+    out(`${USAGE}\n`);
     return;
   }
   const load = commands[name];
-  if (!load) throw new UsageError(`unknown command "${name}"; run gatehouse --help`);
+  if (!load) throw new UsageError(`unknown command ${excerpt(name)}; run gatehouse --help`);
   const command = await load();
   await command(args);
 }

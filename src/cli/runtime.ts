@@ -24,6 +24,8 @@ export interface Runtime {
   readonly hashQueue: HashQueue;
   readonly audit: Audit;
   readonly log: Logger;
+  /** The migrations opening the store applied (`migrate` reports them). */
+  readonly migrationsApplied: readonly string[];
   /** Waits for audit writes, then closes the store. */
   close(): Promise<void>;
 }
@@ -33,8 +35,9 @@ export async function openRuntime(options: { logLevel?: string; stderr?: boolean
   const config = loadConfig(process.env);
   const log = createLogger(options.logLevel ?? config.logLevel, options.stderr ? pino.destination(2) : undefined);
   const store = await openStore(config.database);
+  let migrationsApplied: readonly string[];
   try {
-    await store.migrate();
+    migrationsApplied = await store.migrate();
   } catch (error) {
     await store.close();
     // The driver's own words (never the URL, which may hold a password), and which setting led there.
@@ -54,6 +57,7 @@ export async function openRuntime(options: { logLevel?: string; stderr?: boolean
     hashQueue,
     audit,
     log,
+    migrationsApplied,
     async close() {
       await audit.flush();
       await store.close();

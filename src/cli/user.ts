@@ -1,7 +1,8 @@
-import { UsageError } from '../errors.js';
+import { excerpt, UsageError } from '../errors.js';
 import { toProfile } from '../services/users.js';
 import { parse } from './args.js';
 import { readImportFile } from './import-file.js';
+import { out } from './output.js';
 import { promptPassword, readPasswordFromStdin } from './password-input.js';
 import { openCommandRuntime, userService } from './runtime.js';
 
@@ -20,7 +21,7 @@ export async function userCommand(args: readonly string[]): Promise<void> {
     case 'import':
       return importUsers(rest);
     default:
-      throw new UsageError(`unknown user command${sub ? ` "${sub}"` : ''}; one of: add, list, disable, enable, delete, import`);
+      throw new UsageError(`unknown user command${sub ? ` ${excerpt(sub)}` : ''}; one of: add, list, disable, enable, delete, import`);
   }
 }
 
@@ -49,7 +50,7 @@ async function addUser(args: readonly string[]): Promise<void> {
       ...(values.role ? { roles: values.role } : {}),
       disabled: values.disabled ?? false,
     });
-    process.stdout.write(`${user.id}\n`);
+    out(`${user.id}\n`);
     process.stderr.write(`created user ${user.username} (roles: ${user.roles.join(', ') || 'none'})\n`);
   } finally {
     await runtime.close();
@@ -62,22 +63,30 @@ async function listUsers(args: readonly string[]): Promise<void> {
     { search: { type: 'string' }, json: { type: 'boolean' }, limit: { type: 'string' } },
     { min: 0, max: 0, usage: 'gatehouse user list [--search S] [--limit N] [--json]' },
   );
-  const limit = values.limit === undefined ? 1000 : Number(values.limit);
-  if (!Number.isInteger(limit) || limit < 1) throw new UsageError('--limit must be a positive whole number');
+  const limit = values.limit === undefined ? 1000 : parseLimit(values.limit);
   const runtime = await openCommandRuntime();
   try {
     const { users, total } = await userService(runtime).list({ limit, offset: 0, ...(values.search ? { search: values.search } : {}) });
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ total, users: users.map(toProfile) })}\n`);
+      out(`${JSON.stringify({ total, users: users.map(toProfile) })}\n`);
       return;
     }
     for (const u of users) {
-      process.stdout.write(`${u.username}\t${u.email ?? '-'}\t${u.roles.join(',') || '-'}\t${u.disabled ? 'disabled' : 'active'}\t${u.id}\n`);
+      out(`${u.username}\t${u.email ?? '-'}\t${u.roles.join(',') || '-'}\t${u.disabled ? 'disabled' : 'active'}\t${u.id}\n`);
     }
     process.stderr.write(`${users.length} of ${total} users\n`);
   } finally {
     await runtime.close();
   }
+}
+
+const MAX_LIMIT = 1_000_000;
+
+/** Plain decimal digits only: Number() would also take "1e3", "0x10", " 5 " and "". */
+function parseLimit(text: string): number {
+  const limit = /^[1-9][0-9]{0,6}$/.test(text) ? Number(text) : Number.NaN;
+  if (!(limit <= MAX_LIMIT)) throw new UsageError(`--limit must be a whole number from 1 to ${MAX_LIMIT}`);
+  return limit;
 }
 
 async function setDisabled(args: readonly string[], disabled: boolean): Promise<void> {

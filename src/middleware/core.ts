@@ -1,7 +1,7 @@
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { epochSeconds, systemClock, type Clock } from '../clock.js';
 import { JWT_ALGORITHMS, type JwtAlgorithm } from '../config.js';
-import { bearerChallenge, BearerError, INVALID_CREDENTIALS, NOT_AUTHENTICATED, NOT_ENOUGH_PERMISSIONS, Unavailable } from '../errors.js';
+import { bearerChallenge, BearerError, excerpt, INVALID_CREDENTIALS, NOT_AUTHENTICATED, NOT_ENOUGH_PERMISSIONS, Unavailable } from '../errors.js';
 import { bearerToken } from '../services/bearer.js';
 import { ACCESS_TOKEN_TYPE } from '../tokens/access-token.js';
 import { checkAccessTokenClaims, checkAudience, checkIssuer, checkTimes, type ClaimRules } from '../tokens/claims.js';
@@ -288,7 +288,7 @@ export function createVerifier(options: GuardOptions): TokenVerifier {
 /** Checks scope names once, where a route declares them (RFC 6749 §3.3 characters). */
 export function scopeList(scopes: readonly string[]): readonly string[] {
   for (const scope of scopes) {
-    if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope)) throw new TypeError(`"${String(scope)}" is not a valid scope name (RFC 6749 §3.3)`);
+    if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope)) throw new TypeError(`${excerpt(String(scope))} is not a valid scope name (RFC 6749 §3.3)`);
   }
   return Object.freeze([...new Set(scopes)]);
 }

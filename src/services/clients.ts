@@ -1,5 +1,5 @@
 import type { Clock } from '../clock.js';
-import { InvalidClient, NotFound, PolicyViolation } from '../errors.js';
+import { excerpt, InvalidClient, NotFound, PolicyViolation } from '../errors.js';
 import type { ClientRecord, Store } from '../store/store.js';
 import { clientSecretMatches, newClientId, newClientSecret } from '../tokens/client-secret.js';
 import { isScopeToken } from '../tokens/scopes.js';
@@ -74,7 +74,7 @@ export class ClientService {
     const scopes = [...new Set(input.scopes ?? [])].sort();
     for (const scope of scopes) {
       // One scope per entry: a space would make two scopes of it in every token (RFC 6749 §3.3).
-      if (!isScopeToken(scope)) throw new PolicyViolation(`scope "${scope.slice(0, 40)}" has characters RFC 6749 §3.3 does not allow`);
+      if (!isScopeToken(scope)) throw new PolicyViolation(`scope ${excerpt(scope)} has characters RFC 6749 §3.3 does not allow`);
     }
     const generated = input.public ? undefined : newClientSecret();
     const client = await this.store.clients.create({

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Clock } from '../clock.js';
-import { Conflict, IncorrectPassword, NotFound, PolicyViolation } from '../errors.js';
+import { Conflict, excerpt, IncorrectPassword, NotFound, PolicyViolation } from '../errors.js';
 import type { LoginLimiter } from '../limits/login-limiter.js';
 import type { PasswordHasher } from '../passwords/hasher.js';
 import { validateNewPassword } from '../passwords/policy.js';
@@ -118,7 +118,7 @@ export class UserService {
   async importUsers(rows: readonly ImportedUser[]): Promise<{ created: number; skipped: readonly string[] }> {
     const seen = new Map<string, number>();
     const users = rows.map((row, index) => {
-      const where = `record ${index + 1} ("${row.username}")`;
+      const where = `record ${index + 1} (${excerpt(row.username)})`;
       let usernameNormalized: string;
       try {
         usernameNormalized = validateNewUsername(row.username);
@@ -173,7 +173,7 @@ export class UserService {
 
   async getByUsername(username: string): Promise<UserRecord> {
     const user = await this.findByUsername(username);
-    if (!user) throw new NotFound(`No user named "${username}"`);
+    if (!user) throw new NotFound(`No user named ${excerpt(username)}`);
     return user;
   }
 
@@ -294,7 +294,7 @@ function checkFullName(name: string | null): string | null {
 
 function checkRoles(roles: readonly string[]): readonly string[] {
   for (const role of roles) {
-    if (!ROLE.test(role)) throw new PolicyViolation(`role "${role}" must be 1-64 letters, digits or . _ : -`);
+    if (!ROLE.test(role)) throw new PolicyViolation(`role ${excerpt(role)} must be 1-64 letters, digits or . _ : -`);
   }
   return [...new Set(roles)].sort();
 }

@@ -1,5 +1,5 @@
 import { Migrator, sql, type Kysely, type Selectable } from 'kysely';
-import { Conflict } from '../errors.js';
+import { Conflict, excerpt } from '../errors.js';
 import { toAuditRow } from './audit-row.js';
 import { migrationProvider } from './migrations/index.js';
 import type { Database, UsersTable } from './schema.js';
@@ -101,7 +101,7 @@ class SqlUserStore implements UserStore {
     try {
       await this.db.transaction().execute((trx) => insertUser(trx, user));
     } catch (error) {
-      if (this.isUniqueViolation(error)) throw new Conflict(`A user named "${user.username}" already exists`);
+      if (this.isUniqueViolation(error)) throw new Conflict(`A user named ${excerpt(user.username)} already exists`);
       throw error;
     }
     return { ...user, updatedAt: user.createdAt };

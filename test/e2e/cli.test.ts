@@ -4,7 +4,9 @@ import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
-import { login, removeDir, ROOT, runCli, startServer, tempDir, type RunningServer } from '../helpers/server.js';
+import { migrationProvider } from '../../src/store/migrations/index.js';
+import { cliExit, login, removeDir, ROOT, runCli, spawnCli, startServer, tempDir, type RunningServer } from '../helpers/server.js';
+import { postgresDatabase } from '../helpers/stores.js';
 
 const FIXTURES = path.join(ROOT, 'test/fixtures');
 
@@ -71,6 +73,29 @@ describe('the gatehouse CLI and server, end to end', () => {
     assert.ok(!list.stdout.includes('$argon2') && !list.stdout.includes('$2b$'), 'no hash in the listing');
   });
 
+  it('takes the --password-stdin line as soon as it arrives, from a pipe its writer keeps open', async () => {
+    const child = spawnCli(['user', 'add', 'bob', '--password-stdin'], env);
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    try {
+      const exit = cliExit(child);
+      child.stdin.write('secret-pass-123\n');
+      const { code, stderr } = await exit;
+      assert.equal(code, 0, `exit ${code} (killed if null: it waited for the end of stdin); ${stderr}`);
+    } finally {
+      clearTimeout(timer);
+      child.stdin.destroy();
+    }
+    assert.equal((await login(server.url, 'bob', 'secret-pass-123')).status, 200);
+  });
+
+  it('drops the CR of a CRLF line from --password-stdin, and refuses an empty line by the password policy', async () => {
+    const added = await runCli(['user', 'add', 'bea', '--password-stdin'], env, 'crlf password\r\nnext line\n');
+    assert.equal(added.code, 0, added.stderr);
+    assert.equal((await login(server.url, 'bea', 'crlf password')).status, 200);
+    const empty = await runCli(['user', 'add', 'ben', '--password-stdin'], env, '\nnot the password\n');
+    assert.deepEqual(empty, { code: 1, stdout: '', stderr: 'gatehouse: Password must be at least 8 characters\n' });
+  });
+
   it('refuses a duplicate user, a short password and a bad username with exit 1 and one line', async () => {
     for (const [args, input, message] of [
       [['user', 'add', 'CAROL', '--password-stdin'], 'another password\n', /already exists/],
@@ -97,6 +122,14 @@ describe('the gatehouse CLI and server, end to end', () => {
     const missing = await runCli(['user', 'delete', 'erin'], env);
     assert.equal(missing.code, 1);
     assert.match(missing.stderr, /^gatehouse: No user named "erin"\n$/);
+  });
+
+  it('quotes an unknown username in one short line, however long and many-lined it is', async () => {
+    const name = `${'x'.repeat(5000)}\n${'y'.repeat(5000)}\nz`;
+    const result = await runCli(['user', 'disable', name], env);
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /^gatehouse: No user named "x{60}"…\n$/);
+    assert.ok(result.stderr.length < 200, result.stderr);
   });
 
   it('answers usage errors with exit 2 and one line', async () => {
@@ -177,6 +210,65 @@ describe('gatehouse user import', () => {
       assert.match(missing.stderr, /cannot read .*nope\.json: ENOENT/);
     } finally {
       removeDir(dir);
+    }
+  });
+  it('refuses JSON with a syntax error by file, line and column, quoting none of it, and imports nothing', async () => {
+    const dir = tempDir();
+    const env = { GATEHOUSE_DATA_DIR: dir };
+    try {
+      const hash = '$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW';
+      const broken = `  {"username": "next", "hashed_password": "${hash}" "oops"}`;
+      const file = path.join(dir, 'broken.json');
+      writeFileSync(file, `[\n  {"username": "good", "hashed_password": "${hash}"},\n${broken}\n]\n`);
+      const result = await runCli(['user', 'import', file], env);
+      assert.deepEqual(result, { code: 1, stdout: '', stderr: `gatehouse: ${file}:3:${broken.indexOf(' "oops"') + 2}: not valid JSON\n` });
+      const cut = path.join(dir, 'cut.json');
+      const cutText = `[{"username": "good", "hashed_password": "${hash}"`;
+      writeFileSync(cut, cutText);
+      assert.equal((await runCli(['user', 'import', cut], env)).stderr, `gatehouse: ${cut}:1:${cutText.length + 1}: the JSON ends too soon\n`);
+      const list = await runCli(['user', 'list', '--json'], env);
+      assert.equal((JSON.parse(list.stdout) as { total: number }).total, 0);
+    } finally {
+      removeDir(dir);
+    }
+  });
+});
+
+describe('gatehouse user list', () => {
+  const USERS = 3000;
+  let dir: string;
+  let env: Record<string, string>;
+  before(async () => {
+    dir = tempDir();
+    env = { GATEHOUSE_DATA_DIR: dir };
+    const file = path.join(dir, 'users.csv');
+    const hash = '$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW';
+    writeFileSync(file, ['username,hashed_password', ...Array.from({ length: USERS }, (_, i) => `user${i},${hash}`)].join('\n'));
+    const imported = await runCli(['user', 'import', file], env);
+    assert.equal(imported.code, 0, imported.stderr);
+  });
+  after(() => removeDir(dir));
+
+  it('stops writing quietly, with exit 0, when its reader goes away (| head -1)', async () => {
+    // Far more than a pipe holds (64 kB), so writes are still to come when the reader leaves.
+    const child = spawnCli(['user', 'list', '--limit', String(USERS)], env);
+    child.stdout.once('data', () => child.stdout.destroy());
+    child.stdin.end();
+    const { code, stderr } = await cliExit(child);
+    assert.equal(stderr, `${USERS} of ${USERS} users\n`);
+    assert.equal(code, 0);
+  });
+
+  it('takes --limit only as plain decimal digits, from 1 to 1000000', async () => {
+    const refused = ['0', '-1', '+5', '05', '1e3', '0x10', ' 5 ', '5 ', '', '1.0', '1000001', '99999999999999999999'];
+    const results = await Promise.all(refused.map((limit) => runCli(['user', 'list', `--limit=${limit}`], env)));
+    results.forEach((result, i) => {
+      assert.deepEqual(result, { code: 2, stdout: '', stderr: 'gatehouse: --limit must be a whole number from 1 to 1000000\n' }, JSON.stringify(refused[i]));
+    });
+    for (const [limit, shown] of [['1', 1], ['2999', 2999], ['1000000', USERS]] as const) {
+      const result = await runCli(['user', 'list', '--limit', limit], env);
+      assert.equal(result.code, 0, result.stderr);
+      assert.equal(result.stdout.split('\n').length - 1, shown, limit);
     }
   });
 });
@@ -278,6 +370,42 @@ describe('gatehouse serve', () => {
     }
   });
 
+});
+
+describe('gatehouse migrate', () => {
+  async function migrationNames(): Promise<string> {
+    return Object.keys(await migrationProvider.getMigrations()).sort().join(', ');
+  }
+
+  async function reportsWhatItApplies(env: Record<string, string>, fresh: Record<string, string>): Promise<void> {
+    const first = await runCli(['migrate'], env);
+    assert.deepEqual(first, { code: 0, stdout: '', stderr: `applied ${await migrationNames()}\n` });
+    assert.deepEqual(await runCli(['migrate'], env), { code: 0, stdout: '', stderr: 'the store is up to date\n' });
+    // Any other command still applies what is pending, before doing its work.
+    const listed = await runCli(['user', 'list', '--json'], fresh);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(await runCli(['migrate'], fresh), { code: 0, stdout: '', stderr: 'the store is up to date\n' });
+  }
+
+  it('reports the migrations it applied to a fresh SQLite file, then that the store is up to date', async () => {
+    const [one, two] = [tempDir(), tempDir()];
+    try {
+      await reportsWhatItApplies({ GATEHOUSE_DATA_DIR: one }, { GATEHOUSE_DATA_DIR: two });
+    } finally {
+      removeDir(one);
+      removeDir(two);
+    }
+  });
+
+  it('does the same on a fresh PostgreSQL database', async () => {
+    const [one, two] = [await postgresDatabase(), await postgresDatabase()];
+    try {
+      await reportsWhatItApplies({ GATEHOUSE_DATABASE_URL: one.url }, { GATEHOUSE_DATABASE_URL: two.url });
+    } finally {
+      await one.drop();
+      await two.drop();
+    }
+  });
 });
 
 describe('gatehouse keys list', () => {

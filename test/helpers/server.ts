@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -28,22 +28,34 @@ export interface CliResult {
   readonly stderr: string;
 }
 
-/** Runs the real CLI (`bin/gatehouse.cjs`) to completion. */
-export function runCli(args: readonly string[], env: Record<string, string>, input?: string): Promise<CliResult> {
+/** Starts the real CLI (`bin/gatehouse.cjs`) with stdin, stdout and stderr piped, for a test to drive. */
+export function spawnCli(args: readonly string[], env: Record<string, string>): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [BIN, ...args], {
+    cwd: ROOT,
+    env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+/** The exit code and what a spawned CLI wrote to stderr, once it has exited. */
+export function cliExit(child: ChildProcessWithoutNullStreams): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: ROOT,
-      env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input ?? '');
+    child.once('close', (code) => resolve({ code, stderr }));
   });
+}
+
+/** Runs the real CLI (`bin/gatehouse.cjs`) to completion. */
+export async function runCli(args: readonly string[], env: Record<string, string>, input?: string): Promise<CliResult> {
+  const child = spawnCli(args, env);
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  const exit = cliExit(child);
+  child.stdin.end(input ?? '');
+  const { code, stderr } = await exit;
+  return { code, stdout, stderr };
 }
 
 export interface RunningServer {

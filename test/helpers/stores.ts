@@ -35,13 +35,7 @@ export const TEST_POSTGRES_URL = process.env['GATEHOUSE_TEST_POSTGRES_URL'] ?? '
 /** A migrated PostgreSQL store in a schema of its own, dropped on dispose. */
 export async function postgresStore(): Promise<OpenedStore> {
   const schema = `gatehouse_test_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-  await admin.connect();
-  try {
-    await admin.query(`CREATE SCHEMA ${schema}`);
-  } finally {
-    await admin.end();
-  }
+  await onTestServer(`CREATE SCHEMA ${schema}`);
   const url = new URL(TEST_POSTGRES_URL);
   url.searchParams.set('schema', schema);
   const store = openPostgresStore(url.toString());
@@ -50,13 +44,26 @@ export async function postgresStore(): Promise<OpenedStore> {
     store,
     async dispose() {
       await store.close();
-      const cleanup = new pg.Client({ connectionString: TEST_POSTGRES_URL });
-      await cleanup.connect();
-      try {
-        await cleanup.query(`DROP SCHEMA ${schema} CASCADE`);
-      } finally {
-        await cleanup.end();
-      }
+      await onTestServer(`DROP SCHEMA ${schema} CASCADE`);
     },
   };
+}
+
+/** An empty PostgreSQL database of its own on the test server, for a process under test to use; drop() removes it. */
+export async function postgresDatabase(): Promise<{ readonly url: string; drop(): Promise<void> }> {
+  const name = `gatehouse_test_${randomBytes(6).toString('hex')}`;
+  await onTestServer(`CREATE DATABASE ${name}`);
+  const url = new URL(TEST_POSTGRES_URL);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => onTestServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+}
+
+async function onTestServer(statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
 }

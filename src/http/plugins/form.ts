@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { InvalidRequest, OAuthError } from '../../errors.js';
+import { excerpt, InvalidRequest, OAuthError } from '../../errors.js';
 
 /**
  * `application/x-www-form-urlencoded` bodies, as RFC 6749 requires for the token,
@@ -9,7 +9,7 @@ export function registerFormParser(app: FastifyInstance): void {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
     const params: Record<string, string> = Object.create(null) as Record<string, string>;
     for (const [name, value] of new URLSearchParams(body as string)) {
-      if (name in params) return done(new InvalidRequest(`parameter "${name.slice(0, 40)}" is repeated`), undefined);
+      if (name in params) return done(new InvalidRequest(`parameter ${excerpt(name)} is repeated`), undefined);
       params[name] = value;
     }
     done(null, params);
