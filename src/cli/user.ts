@@ -123,10 +123,34 @@ async function importUsers(args: readonly string[]): Promise<void> {
   process.stderr.write(`read ${records.length} users from ${file}\n`);
   const runtime = await openCommandRuntime();
   try {
-    const { created, skipped } = await userService(runtime).importUsers(records);
+    const { created, skipped } = await userService(runtime).importUsers(records, importProgress(records.length));
     process.stderr.write(`imported ${created} users`);
-    process.stderr.write(skipped.length > 0 ? `; skipped ${skipped.length} that exist already: ${skipped.join(', ')}\n` : '\n');
+    process.stderr.write(skipped.length > 0 ? `; skipped ${skipped.length} that exist already: ${nameSome(skipped)}\n` : '\n');
   } finally {
     await runtime.close();
   }
+}
+
+/**
+ * A line at each tenth of an import of at least PROGRESS_FROM users. They are written in one
+ * transaction, so the lines say how far the writing is, not that any user is in yet.
+ */
+function importProgress(total: number): ((done: number) => void) | undefined {
+  if (total < PROGRESS_FROM) return undefined;
+  let reported = 0;
+  return (done) => {
+    const tenths = Math.floor((done * 10) / total);
+    if (tenths <= reported || tenths >= 10) return;
+    reported = tenths;
+    process.stderr.write(`writing users: ${tenths * 10}% (${done} of ${total})\n`);
+  };
+}
+
+const PROGRESS_FROM = 1000;
+const NAMED_AT_MOST = 20;
+
+/** The first names of a long list, and how many more: one readable line however many there are. */
+function nameSome(names: readonly string[]): string {
+  const shown = names.slice(0, NAMED_AT_MOST).join(', ');
+  return names.length > NAMED_AT_MOST ? `${shown} and ${names.length - NAMED_AT_MOST} more` : shown;
 }

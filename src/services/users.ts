@@ -115,7 +115,7 @@ export class UserService {
    * Imports users with the hashes they already have. The whole batch is checked before
    * anything is written, then written in one transaction; existing usernames are skipped.
    */
-  async importUsers(rows: readonly ImportedUser[]): Promise<{ created: number; skipped: readonly string[] }> {
+  async importUsers(rows: readonly ImportedUser[], onProgress?: (done: number) => void): Promise<{ created: number; skipped: readonly string[] }> {
     const seen = new Map<string, number>();
     const users = rows.map((row, index) => {
       const where = `record ${index + 1} (${excerpt(row.username)})`;
@@ -137,7 +137,7 @@ export class UserService {
         throw new PolicyViolation(`${where}: ${(error as Error).message}`);
       }
     });
-    const result = await this.store.users.createMany(users);
+    const result = await this.store.users.createMany(users, onProgress);
     void this.audit.record('user.imported', { detail: { created: result.created, skipped: result.skipped.length } });
     return result;
   }

@@ -107,7 +107,7 @@ class SqlUserStore implements UserStore {
     return { ...user, updatedAt: user.createdAt };
   }
 
-  async createMany(users: readonly NewUser[]): Promise<{ created: number; skipped: readonly string[] }> {
+  async createMany(users: readonly NewUser[], onProgress?: (done: number) => void): Promise<{ created: number; skipped: readonly string[] }> {
     return this.db.transaction().execute(async (trx) => {
       const skipped: string[] = [];
       let created = 0;
@@ -119,10 +119,11 @@ class SqlUserStore implements UserStore {
           .executeTakeFirst();
         if (exists) {
           skipped.push(user.username);
-          continue;
+        } else {
+          await insertUser(trx, user);
+          created++;
         }
-        await insertUser(trx, user);
-        created++;
+        onProgress?.(created + skipped.length);
       }
       return { created, skipped };
     });

@@ -36,8 +36,11 @@ export interface UserQuery {
 export interface UserStore {
   /** Throws Conflict when the normalised username exists. */
   create(user: NewUser): Promise<UserRecord>;
-  /** Inserts all users in one transaction; those whose normalised username exists are skipped and returned. */
-  createMany(users: readonly NewUser[]): Promise<{ readonly created: number; readonly skipped: readonly string[] }>;
+  /**
+   * Inserts all users in one transaction; those whose normalised username exists are skipped
+   * and returned. `onProgress` is told how many have been written or skipped so far, after each.
+   */
+  createMany(users: readonly NewUser[], onProgress?: (done: number) => void): Promise<{ readonly created: number; readonly skipped: readonly string[] }>;
   findById(id: string): Promise<UserRecord | undefined>;
   findByUsername(usernameNormalized: string): Promise<UserRecord | undefined>;
   /**

@@ -238,16 +238,31 @@ describe('gatehouse user list', () => {
   const USERS = 3000;
   let dir: string;
   let env: Record<string, string>;
+  let file: string;
+  let importOutput: string;
   before(async () => {
     dir = tempDir();
     env = { GATEHOUSE_DATA_DIR: dir };
-    const file = path.join(dir, 'users.csv');
+    file = path.join(dir, 'users.csv');
     const hash = '$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW';
     writeFileSync(file, ['username,hashed_password', ...Array.from({ length: USERS }, (_, i) => `user${i},${hash}`)].join('\n'));
     const imported = await runCli(['user', 'import', file], env);
     assert.equal(imported.code, 0, imported.stderr);
+    importOutput = imported.stderr;
   });
   after(() => removeDir(dir));
+
+  it('(the import before it) shows its progress at each tenth', () => {
+    const tenths = Array.from({ length: 9 }, (_, i) => `writing users: ${(i + 1) * 10}% (${((i + 1) * USERS) / 10} of ${USERS})\n`);
+    assert.equal(importOutput, `read ${USERS} users from ${file}\n${tenths.join('')}imported ${USERS} users\n`);
+  });
+
+  it('names at most 20 of the users an import skipped', async () => {
+    const again = await runCli(['user', 'import', file], env);
+    assert.equal(again.code, 0, again.stderr);
+    const named = Array.from({ length: 20 }, (_, i) => `user${i}`).join(', ');
+    assert.match(again.stderr, new RegExp(`\\nimported 0 users; skipped ${USERS} that exist already: ${named} and ${USERS - 20} more\\n$`));
+  });
 
   it('stops writing quietly, with exit 0, when its reader goes away (| head -1)', async () => {
     // Far more than a pipe holds (64 kB), so writes are still to come when the reader leaves.

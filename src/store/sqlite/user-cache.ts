@@ -55,8 +55,8 @@ export class CachedUserStore implements UserStore {
     return this.write(() => this.inner.create(user));
   }
 
-  createMany(users: readonly NewUser[]): Promise<{ readonly created: number; readonly skipped: readonly string[] }> {
-    return this.write(() => this.inner.createMany(users));
+  createMany(users: readonly NewUser[], onProgress?: (done: number) => void): Promise<{ readonly created: number; readonly skipped: readonly string[] }> {
+    return this.write(() => this.inner.createMany(users, onProgress));
   }
 
   update(id: string, patch: UserPatch, at: number): Promise<UserRecord | undefined> {
