@@ -229,11 +229,12 @@ export class UserService {
   }
 
   /**
-   * A user changes their own password: the current one must match first. Then, as for
-   * setPassword, every refresh family of the user ends, the caller's own included, with
-   * the access tokens issued from them.
+   * A user changes their own password: the current one must match first. Then every other
+   * session of the user ends, with the access tokens issued from it: all refresh families but
+   * the one that issued `callerJti`, the caller's access token (none is kept when that token
+   * came from no family). setPassword, an admin's, ends them all.
    */
-  async changePassword(id: string, current: string, next: string, actor: Actor): Promise<void> {
+  async changePassword(id: string, current: string, next: string, actor: Actor, callerJti: string): Promise<void> {
     const user = await this.get(id);
     // A stolen access token must not buy unlimited guesses at the password behind it: the
     // check counts against the account as a login does, and a correct one clears it as one.
@@ -256,15 +257,15 @@ export class UserService {
     }
     await this.limiter?.succeeded(user.usernameNormalized, actor.ip, this.clock.now()).catch(() => undefined);
     validateNewPassword(next);
-    await this.replacePassword(user, await this.hasher.hash(next), actor);
+    await this.replacePassword(user, await this.hasher.hash(next), actor, callerJti);
   }
 
-  private async replacePassword(user: UserRecord, hash: string, actor: Actor | undefined): Promise<void> {
+  private async replacePassword(user: UserRecord, hash: string, actor: Actor | undefined, keepFamilyOf?: string): Promise<void> {
     // Compare-and-set against the hash read before: a change made meanwhile is not overwritten.
     if (!(await this.store.users.replacePasswordHash(user.id, user.passwordHash, hash, this.clock.now()))) {
       throw new Conflict('The password was changed at the same time; try again');
     }
-    await this.sessions.end({ userId: user.id }, 'password_changed');
+    await this.sessions.end(keepFamilyOf === undefined ? { userId: user.id } : { userId: user.id, keepFamilyOf }, 'password_changed');
     void this.audit.record('password.changed', { userId: user.id, username: user.username, ip: actor?.ip ?? null, detail: details(actor) });
   }
 }

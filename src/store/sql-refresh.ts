@@ -270,8 +270,11 @@ export async function revokeFamiliesIn(
   if ('familyId' in which) {
     update = update.where('id', '=', which.familyId);
     if (which.userId !== undefined) update = update.where('user_id', '=', which.userId);
-  } else if ('userId' in which) update = update.where('user_id', '=', which.userId);
-  else update = update.where('client_id', '=', which.clientId);
+  } else if ('userId' in which) {
+    update = update.where('user_id', '=', which.userId);
+    const kept = which.keepFamilyOf === undefined ? undefined : await familyOfAccessToken(trx, which.userId, which.keepFamilyOf);
+    if (kept !== undefined) update = update.where('id', '<>', kept);
+  } else update = update.where('client_id', '=', which.clientId);
   const ids = (await update.returning('id').execute()).map((r) => r.id);
 
   const revoked: RevokedAccessToken[] = [];
@@ -293,6 +296,18 @@ export async function revokeFamiliesIn(
       .execute();
   }
   return { families: ids.length, revokedAccessTokens: revoked };
+}
+
+/** The user's family whose tokens were issued with the access token `jti`, found through the user's families (indexed). */
+async function familyOfAccessToken(trx: Transaction<Database>, userId: string, jti: string): Promise<string | undefined> {
+  const row = await trx
+    .selectFrom('refresh_tokens')
+    .innerJoin('refresh_families', 'refresh_families.id', 'refresh_tokens.family_id')
+    .select('refresh_tokens.family_id')
+    .where('refresh_families.user_id', '=', userId)
+    .where('refresh_tokens.access_jti', '=', jti)
+    .executeTakeFirst();
+  return row?.family_id;
 }
 
 /** An audit event's row (the one mapping, toAuditRow), in `insertEvent`'s parameter order. */

@@ -147,10 +147,14 @@ export interface RevokedAccessToken {
 
 export type RotateOutcome = 'rotated' | 'reused' | 'family_ended';
 
-/** Which families to end: one (optionally only if it is that user's), all of a user's, or all of a client's. */
+/**
+ * Which families to end: one (optionally only if it is that user's), all of a user's (but the
+ * one that issued the access token `keepFamilyOf` names by its jti, when given), or all of a
+ * client's.
+ */
 export type FamilySelector =
   | { readonly familyId: string; readonly userId?: string }
-  | { readonly userId: string }
+  | { readonly userId: string; readonly keepFamilyOf?: string }
   | { readonly clientId: string };
 
 export interface RefreshStore {

@@ -161,9 +161,11 @@ describe('the signed-in user’s own account', () => {
       await login('alice', password);
     });
 
-    it('sets the new password and ends every session of the user, the caller’s own included', async () => {
-      const caller = await login();
+    it('sets the new password and ends every other session of the user; the caller’s own goes on', async () => {
+      // The caller's access token came from a refresh grant: its session is found by any of its tokens.
+      const caller = (await refresh((await login()).refresh_token)).json();
       const phone = await login();
+      const tablet = (await refresh((await login()).refresh_token)).json();
       const other = await login('root', 'root password');
 
       const res = await call('POST', '/users/me/password', caller.access_token, { current_password: password, new_password: 'a brand new password' });
@@ -173,18 +175,22 @@ describe('the signed-in user’s own account', () => {
       const old = await postForm(app, '/token', { username: 'alice', password });
       assert.equal(old.statusCode, 400);
       assert.equal(old.json().error, 'invalid_grant');
-      for (const session of [caller, phone]) {
+      for (const session of [phone, tablet]) {
         const me = await call('GET', '/users/me', session.access_token);
         assert.equal(me.statusCode, 401);
         assert.equal(me.headers['www-authenticate'], 'Bearer error="invalid_token"');
         assert.deepEqual((await refresh(session.refresh_token)).json().error, 'invalid_grant');
       }
+      // The caller's session goes on: its access token works, its refresh token rotates.
+      assert.equal((await call('GET', '/users/me', caller.access_token)).statusCode, 200);
+      const next = await refresh(caller.refresh_token);
+      assert.equal(next.statusCode, 200);
       // Someone else's session goes on.
       assert.equal((await call('GET', '/users/me', other.access_token)).statusCode, 200);
 
       const fresh = await login('alice', 'a brand new password');
       const sessions = (await call('GET', '/users/me/sessions', fresh.access_token)).json();
-      assert.equal(sessions.total, 1);
+      assert.equal(sessions.total, 2);
       const [changed] = await events('password.changed');
       assert.deepEqual(changed?.detail, { actor: { user_id: aliceId, username: 'alice', client_id: 'gatehouse' } });
     });

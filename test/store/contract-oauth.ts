@@ -239,6 +239,29 @@ export function oauthStoreContract(backend: string, open: StoreFactory): void {
         assert.notEqual((await store.refresh.find(d.first.hash))?.family.revokedAt, null);
       });
 
+      it('ends all of a user’s families but the one that issued a given access token, found by any of its tokens', async () => {
+        const userId = await newUser();
+        const kept = await newFamily(userId);
+        const later = token('kept-later', T0 + 60_000);
+        await store.refresh.rotate(kept.first.hash, kept.familyId, later, T0 + 60_000);
+        const ended = await newFamily(userId);
+        const result = await store.refresh.revokeFamilies({ userId, keepFamilyOf: later.accessJti }, T0 + 61_000, 'password_changed');
+        assert.deepEqual(result, { families: 1, revokedAccessTokens: [{ jti: ended.first.accessJti, expiresAt: ended.first.accessExpiresAt }] });
+        assert.equal((await store.refresh.find(later.hash))?.family.revokedAt, null);
+        assert.equal((await store.refresh.find(ended.first.hash))?.family.revokedReason, 'password_changed');
+
+        // Another user's access token keeps nothing of this user's; an unknown one keeps nothing either.
+        const stranger = await newFamily(await newUser());
+        const mine = await newFamily(userId);
+        const again = await store.refresh.revokeFamilies({ userId, keepFamilyOf: stranger.first.accessJti }, T0 + 62_000, 'password_changed');
+        assert.equal(again.families, 2);
+        assert.equal((await store.refresh.find(mine.first.hash))?.family.revokedReason, 'password_changed');
+        assert.equal((await store.refresh.find(stranger.first.hash))?.family.revokedAt, null);
+        const none = await newFamily(userId);
+        assert.equal((await store.refresh.revokeFamilies({ userId, keepFamilyOf: randomUUID() }, T0 + 63_000, 'x')).families, 1);
+        assert.notEqual((await store.refresh.find(none.first.hash))?.family.revokedAt, null);
+      });
+
       it('ends one family only for the user it belongs to', async () => {
         const owner = await newUser();
         const stranger = await newUser();

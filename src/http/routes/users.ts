@@ -67,8 +67,8 @@ export function userRoutes(
       schema: {
         summary: 'Change your password',
         description:
-          'Needs the current password. Every session of the user ends, this one included: its refresh token and the ' +
-          'access tokens issued with it stop working, and the client logs in again with the new password.',
+          'Needs the current password. Every other session of the user ends: their refresh tokens and the access ' +
+          'tokens issued with them stop working. This session (the one that issued the access token sent) goes on.',
         tags: ['users'],
         security,
         body: PasswordChange,
@@ -79,7 +79,7 @@ export function userRoutes(
     },
     async (request, reply) => {
       const body = request.body as Static<typeof PasswordChange>;
-      await users.changePassword(userOf(request).id, body.current_password, body.new_password, actorOf(request));
+      await users.changePassword(userOf(request).id, body.current_password, body.new_password, actorOf(request), principalOf(request).claims.jti);
       return reply.code(204).send();
     },
   );
