@@ -15,6 +15,7 @@ import { RefreshTokenGrant } from './grants/refresh-token.js';
 import { Introspection } from './introspection.js';
 import type { Keyring } from './keys.js';
 import { PasswordLogin } from './login.js';
+import { FailedLoginTiming } from './login-timing.js';
 import { RefreshTokens } from './refresh-tokens.js';
 import { RevocationList } from './revocation-list.js';
 import { TokenRevocation } from './revocation.js';
@@ -63,7 +64,8 @@ export function createServices(config: Config, deps: Deps): Services {
   const sessions = new SessionService(store, clock, audit, refreshTokens);
   const clients = new ClientService(store, clock, audit, revocations);
   const issuer = new TokenIssuer(config, codec, clock);
-  const login = new PasswordLogin(store, hasher, clock, audit, limits);
+  // The kinds of stored hash are learnt at the first failed login, not at start.
+  const login = new PasswordLogin(store, hasher, clock, audit, limits, new FailedLoginTiming(store.users, hasher));
   const grants: Grant[] = [new PasswordGrant(login, issuer, audit, config.roleScopes, config.refreshTokens ? refreshTokens : undefined)];
   if (config.refreshTokens) grants.push(new RefreshTokenGrant(refreshTokens, issuer, store, config.roleScopes));
   grants.push(new ClientCredentialsGrant(issuer));

@@ -5,6 +5,7 @@ import type { PasswordHasher } from '../passwords/hasher.js';
 import { MAX_PASSWORD_LENGTH } from '../passwords/policy.js';
 import type { AuditEvent, Store, UserRecord } from '../store/store.js';
 import type { Audit } from './audit.js';
+import type { FailedLoginTiming } from './login-timing.js';
 import { normaliseUsername } from './usernames.js';
 
 /** The one answer for every failed login, so it reveals nothing (DESIGN: same body, same time). */
@@ -55,6 +56,7 @@ export class PasswordLogin {
     private readonly clock: Clock,
     private readonly audit: Audit,
     private readonly limiter: LoginLimiter,
+    private readonly timing: FailedLoginTiming,
   ) {}
 
   async authenticate(username: string, password: string, context: LoginContext): Promise<SuccessfulLogin> {
@@ -62,14 +64,21 @@ export class PasswordLogin {
     // A password no account can have is refused without hashing: no unbounded hashing cost.
     if ([...password].length > MAX_PASSWORD_LENGTH) return this.fail(normalised, null, context, 'password_too_long');
     await this.reserveAttempt(normalised, context);
+    const started = performance.now();
     const user = await this.store.users.findByUsername(normalised);
     if (!user || user.passwordHash === null || user.disabled) {
-      // Unknown, password-less and disabled users cost the same work as a wrong password.
+      // Unknown, password-less and disabled users cost the same work as a wrong password, and
+      // take as long as a wrong password for an account on the slowest kind of hash.
       await this.hasher.verifyDummy(password);
+      await this.timing.waitOut(started);
       return this.fail(normalised, user ?? null, context, !user ? 'unknown_user' : user.disabled ? 'disabled' : 'no_password');
     }
     const check = await this.hasher.verify(user.passwordHash, password);
-    if (!check.ok) return this.fail(normalised, user, context, 'wrong_password');
+    this.timing.observe(user.passwordHash, performance.now() - started);
+    if (!check.ok) {
+      await this.timing.waitOut(started);
+      return this.fail(normalised, user, context, 'wrong_password');
+    }
     if (check.needsRehash) await this.rehash(user, user.passwordHash, password);
     await this.limiter.succeeded(normalised, context.ip, this.clock.now()).catch(() => undefined);
     return { user, event: this.audit.event('login.success', { userId: user.id, username: user.username, clientId: context.clientId, ip: context.ip }) };

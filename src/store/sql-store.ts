@@ -159,7 +159,7 @@ class SqlUserStore implements UserStore {
   async list(query: UserQuery): Promise<{ users: readonly UserRecord[]; total: number }> {
     let base = this.db.selectFrom('users');
     if (query.search) {
-      const pattern = `%${query.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      const pattern = `%${likeLiteral(query.search)}%`;
       base = base.where((eb) =>
         eb.or([
           eb('username_normalized', 'like', sql<string>`${pattern} escape '\\'`),
@@ -227,6 +227,17 @@ class SqlUserStore implements UserStore {
     return Number(row.n);
   }
 
+  async hashesWithoutPrefix(prefix: string, limit: number): Promise<readonly string[]> {
+    const rows = await this.db
+      .selectFrom('users')
+      .select('password_hash')
+      .where('password_hash', 'is not', null)
+      .where('password_hash', 'not like', sql<string>`${`${likeLiteral(prefix)}%`} escape '\\'`)
+      .limit(limit)
+      .execute();
+    return rows.flatMap((r) => (r.password_hash === null ? [] : [r.password_hash]));
+  }
+
   async replacePasswordHash(id: string, expected: string | null, next: string, at: number): Promise<boolean> {
     const result = await this.db
       .updateTable('users')
@@ -236,6 +247,11 @@ class SqlUserStore implements UserStore {
       .executeTakeFirst();
     return Number(result.numUpdatedRows) === 1;
   }
+}
+
+/** `text` matched as itself in a LIKE pattern with `escape '\'`. */
+function likeLiteral(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
 async function insertUser(db: Kysely<Database>, user: NewUser): Promise<void> {

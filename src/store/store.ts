@@ -55,6 +55,8 @@ export interface UserStore {
   count(): Promise<number>;
   /** Compare-and-set: replaces the hash only while it is still `expected`, so two parallel rehashes write once. */
   replacePasswordHash(id: string, expected: string | null, next: string, at: number): Promise<boolean>;
+  /** Up to `limit` stored password hashes that do not start with `prefix` (taken literally), in no set order. */
+  hashesWithoutPrefix(prefix: string, limit: number): Promise<readonly string[]>;
 }
 
 export interface SigningKeyRecord {

@@ -100,6 +100,21 @@ export function coreStoreContract(name: string, open: StoreFactory): void {
       assert.ok(now?.passwordHash === 'new-1' || now?.passwordHash === 'new-2');
     });
 
+    it('hands out stored password hashes that do not start with a prefix, taken literally (no LIKE wildcards)', async () => {
+      const current = '$argon2id$v=19$m=19456,t=2,p=1$';
+      const bcrypt = '$2b$12$EixZaYVK1fsbw1ZfbX3OXePaWxn96p36WQoeG6Lruj3vjPGga31lW';
+      const stronger = '$argon2id$v=19$m=65536,t=3,p=4$c2FsdA$aGFzaA';
+      for (const [name, passwordHash] of [['hk-bcrypt', bcrypt], ['hk-strong', stronger], ['hk-literal', 'a_b%c'], ['hk-decoy', 'aXbYc'], ['hk-none', null]] as const) {
+        await store.users.create(newUser(name, { passwordHash }));
+      }
+      const others = await store.users.hashesWithoutPrefix(current, 1000);
+      for (const hash of [bcrypt, stronger, 'a_b%c', 'aXbYc']) assert.ok(others.includes(hash), hash);
+      assert.ok(others.every((hash) => typeof hash === 'string' && !hash.startsWith(current)));
+      const literal = await store.users.hashesWithoutPrefix('a_b%', 1000);
+      assert.ok(literal.includes('aXbYc') && !literal.includes('a_b%c'));
+      assert.equal((await store.users.hashesWithoutPrefix(current, 1)).length, 1);
+    });
+
     it('deletes a user and their roles', async () => {
       const user = await store.users.create(newUser('ivan'));
       assert.equal(await store.users.delete(user.id), true);

@@ -79,6 +79,10 @@ export class CachedUserStore implements UserStore {
     return this.inner.count();
   }
 
+  hashesWithoutPrefix(prefix: string, limit: number): Promise<readonly string[]> {
+    return this.inner.hashesWithoutPrefix(prefix, limit);
+  }
+
   private revalidate(): void {
     const now = this.now();
     if (now - this.checkedAt < this.checkEveryMs) return;
