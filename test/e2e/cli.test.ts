@@ -420,14 +420,14 @@ describe('gatehouse migrate', () => {
   });
 });
 
-describe('gatehouse keys list', () => {
+describe('gatehouse keys', () => {
   it('makes nothing on a fresh store and says there is no key yet; serve makes the first', async () => {
     const dir = tempDir();
     try {
       const env = { GATEHOUSE_DATA_DIR: dir };
       const listed = await runCli(['keys', 'list'], env);
       assert.deepEqual(listed, { code: 0, stdout: '', stderr: 'no ES256 signing key yet; `gatehouse serve` makes the first\n' });
-      assert.deepEqual(await runCli(['keys', 'list', '--json'], env), { code: 0, stdout: '[]\n', stderr: '' });
+      assert.deepEqual(await runCli(['keys', 'list', '--json'], env), { code: 0, stdout: '{"keys":[]}\n', stderr: '' });
       const db = new BetterSqlite3(path.join(dir, 'gatehouse.db'), { readonly: true });
       try {
         assert.deepEqual(db.prepare('select count(*) as n from signing_keys').get(), { n: 0 });
@@ -437,11 +437,27 @@ describe('gatehouse keys list', () => {
 
       const server = await startServer(env);
       await server.stop();
-      const after = await runCli(['keys', 'list', '--json'], env);
-      assert.deepEqual(
-        (JSON.parse(after.stdout) as Array<{ alg: string; status: string }>).map((k) => [k.alg, k.status]),
-        [['ES256', 'current']],
-      );
+      const after = jsonObjectOf<{ keys: Array<{ alg: string; status: string }> }>(await runCli(['keys', 'list', '--json'], env));
+      assert.deepEqual(after.keys.map((k) => [k.alg, k.status]), [['ES256', 'current']]);
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('rotate --json prints one object for the new key, the same as its entry in keys list --json', async () => {
+    const dir = tempDir();
+    try {
+      // A long interval keeps the new key `next` between the two commands.
+      const env = { GATEHOUSE_DATA_DIR: dir, GATEHOUSE_KEY_REFRESH_INTERVAL: '1h' };
+      const rotated = await runCli(['keys', 'rotate', '--json'], env);
+      const key = jsonObjectOf<Record<string, unknown>>(rotated);
+      assert.deepEqual(Object.keys(key), ['kid', 'alg', 'status', 'created_at', 'retired_at']);
+      assert.deepEqual([key['alg'], key['status'], key['retired_at']], ['ES256', 'next', null]);
+      assert.match(rotated.stderr, new RegExp(`^new ES256 signing key ${String(key['kid'])} is published`));
+      const { keys } = jsonObjectOf<{ keys: Array<Record<string, unknown>> }>(await runCli(['keys', 'list', '--json'], env));
+      assert.deepEqual(keys[0], key);
+      assert.deepEqual(keys.map((k) => k['status']), ['next', 'current']);
+      assert.match((await runCli(['keys', 'rotate'], env)).stdout, /^[A-Za-z0-9_-]+\n$/);
     } finally {
       removeDir(dir);
     }
