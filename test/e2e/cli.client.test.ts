@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { removeDir, runCli, tempDir } from '../helpers/server.js';
+import { jsonObjectOf, removeDir, runCli, tempDir } from '../helpers/server.js';
 
 describe('gatehouse client', () => {
   let dir: string;
@@ -14,15 +14,14 @@ describe('gatehouse client', () => {
   it('add --json prints exactly one JSON object with the id and a secret shown once', async () => {
     const res = await runCli(['client', 'add', 'billing', '--scope', 'invoices:read', '--scope', 'invoices:write', '--json'], env);
     assert.equal(res.code, 0, res.stderr);
-    assert.equal(res.stdout.trim().split('\n').length, 1);
-    const body = JSON.parse(res.stdout) as Record<string, string>;
+    const body = jsonObjectOf<Record<string, string>>(res);
     assert.deepEqual(Object.keys(body), ['client_id', 'client_secret']);
     assert.match(body['client_secret'] as string, /^[A-Za-z0-9_-]{43}$/);
     assert.match(res.stderr, /registered confidential client "billing" \(scopes: invoices:read invoices:write\)/);
 
     const list = await runCli(['client', 'list', '--json'], env);
     assert.equal(list.code, 0, list.stderr);
-    const listed = JSON.parse(list.stdout) as { clients: Array<Record<string, unknown>> };
+    const listed = jsonObjectOf<{ clients: Array<Record<string, unknown>> }>(list);
     const found = listed.clients.find((c) => c['client_id'] === body['client_id']);
     assert.ok(found);
     assert.equal(found['public'], false);
@@ -32,7 +31,7 @@ describe('gatehouse client', () => {
   it('add --public registers a client without a secret', async () => {
     const res = await runCli(['client', 'add', 'web app', '--public', '--json'], env);
     assert.equal(res.code, 0, res.stderr);
-    assert.deepEqual(Object.keys(JSON.parse(res.stdout)), ['client_id']);
+    assert.deepEqual(Object.keys(jsonObjectOf(res)), ['client_id']);
     const text = await runCli(['client', 'add', 'mobile', '--public'], env);
     assert.match(text.stdout, /^client_id: [A-Za-z0-9_-]+\n$/);
   });
@@ -40,13 +39,13 @@ describe('gatehouse client', () => {
   it('add --scope "a b" reads as two scopes, as the OAuth scope parameter does', async () => {
     const res = await runCli(['client', 'add', 'reports', '--scope', 'reports:read reports:write', '--json'], env);
     assert.equal(res.code, 0, res.stderr);
-    const id = (JSON.parse(res.stdout) as { client_id: string }).client_id;
-    const { clients } = JSON.parse((await runCli(['client', 'list', '--json'], env)).stdout) as { clients: Array<{ client_id: string; scopes: string[] }> };
+    const id = jsonObjectOf<{ client_id: string }>(res).client_id;
+    const { clients } = jsonObjectOf<{ clients: Array<{ client_id: string; scopes: string[] }> }>(await runCli(['client', 'list', '--json'], env));
     assert.deepEqual(clients.find((c) => c.client_id === id)?.scopes, ['reports:read', 'reports:write']);
   });
 
   it('delete removes a client; an unknown one fails with exit 1 and one line', async () => {
-    const id = (JSON.parse((await runCli(['client', 'add', 'temp', '--json'], env)).stdout) as { client_id: string }).client_id;
+    const id = jsonObjectOf<{ client_id: string }>(await runCli(['client', 'add', 'temp', '--json'], env)).client_id;
     const del = await runCli(['client', 'delete', id], env);
     assert.equal(del.code, 0, del.stderr);
     const again = await runCli(['client', 'delete', id], env);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import BetterSqlite3 from 'better-sqlite3';
 import { migrationProvider } from '../../src/store/migrations/index.js';
-import { cliExit, login, removeDir, ROOT, runCli, spawnCli, startServer, tempDir, type RunningServer } from '../helpers/server.js';
+import { cliExit, jsonObjectOf, login, removeDir, ROOT, runCli, spawnCli, startServer, tempDir, type RunningServer } from '../helpers/server.js';
 import { postgresDatabase } from '../helpers/stores.js';
 
 const FIXTURES = path.join(ROOT, 'test/fixtures');
@@ -67,7 +67,7 @@ describe('the gatehouse CLI and server, end to end', () => {
     assert.equal(((await res.json()) as { scope: string }).scope, 'admin');
     const list = await runCli(['user', 'list', '--json'], env);
     assert.equal(list.code, 0);
-    const parsed = JSON.parse(list.stdout) as { total: number; users: { username: string; roles: string[] }[] };
+    const parsed = jsonObjectOf<{ total: number; users: { username: string; roles: string[] }[] }>(list);
     assert.equal(parsed.total, 3);
     assert.deepEqual(parsed.users.find((u) => u.username === 'Carol')?.roles, ['admin']);
     assert.ok(!list.stdout.includes('$argon2') && !list.stdout.includes('$2b$'), 'no hash in the listing');
@@ -172,7 +172,7 @@ describe('gatehouse user import', () => {
         assert.equal((await login(server.url, 'sha-user', 'Correct-Horse-sha256')).status, 200);
         const profile = await runCli(['user', 'list', '--json', '--search', 'php'], env);
         assert.deepEqual(
-          (JSON.parse(profile.stdout) as { users: { full_name: string }[] }).users.map((u) => u.full_name),
+          jsonObjectOf<{ users: { full_name: string }[] }>(profile).users.map((u) => u.full_name),
           ['Doe, Jane'],
         );
       } finally {
@@ -203,8 +203,7 @@ describe('gatehouse user import', () => {
       assert.equal(result.code, 1);
       assert.match(result.stderr, /record 2 \("bad"\): hashed_password is not a bcrypt/);
       assert.ok(!result.stderr.includes('plaintext-password'));
-      const list = await runCli(['user', 'list', '--json'], env);
-      assert.equal((JSON.parse(list.stdout) as { total: number }).total, 0);
+      assert.equal(jsonObjectOf<{ total: number }>(await runCli(['user', 'list', '--json'], env)).total, 0);
       const missing = await runCli(['user', 'import', path.join(dir, 'nope.json')], env);
       assert.equal(missing.code, 1);
       assert.match(missing.stderr, /cannot read .*nope\.json: ENOENT/);
@@ -226,8 +225,7 @@ describe('gatehouse user import', () => {
       const cutText = `[{"username": "good", "hashed_password": "${hash}"`;
       writeFileSync(cut, cutText);
       assert.equal((await runCli(['user', 'import', cut], env)).stderr, `gatehouse: ${cut}:1:${cutText.length + 1}: the JSON ends too soon\n`);
-      const list = await runCli(['user', 'list', '--json'], env);
-      assert.equal((JSON.parse(list.stdout) as { total: number }).total, 0);
+      assert.equal(jsonObjectOf<{ total: number }>(await runCli(['user', 'list', '--json'], env)).total, 0);
     } finally {
       removeDir(dir);
     }
@@ -397,8 +395,7 @@ describe('gatehouse migrate', () => {
     assert.deepEqual(first, { code: 0, stdout: '', stderr: `applied ${await migrationNames()}\n` });
     assert.deepEqual(await runCli(['migrate'], env), { code: 0, stdout: '', stderr: 'the store is up to date\n' });
     // Any other command still applies what is pending, before doing its work.
-    const listed = await runCli(['user', 'list', '--json'], fresh);
-    assert.equal(listed.code, 0, listed.stderr);
+    assert.deepEqual(jsonObjectOf(await runCli(['user', 'list', '--json'], fresh)), { total: 0, users: [] });
     assert.deepEqual(await runCli(['migrate'], fresh), { code: 0, stdout: '', stderr: 'the store is up to date\n' });
   }
 
@@ -423,14 +420,14 @@ describe('gatehouse migrate', () => {
   });
 });
 
-describe('gatehouse keys list', () => {
+describe('gatehouse keys', () => {
   it('makes nothing on a fresh store and says there is no key yet; serve makes the first', async () => {
     const dir = tempDir();
     try {
       const env = { GATEHOUSE_DATA_DIR: dir };
       const listed = await runCli(['keys', 'list'], env);
       assert.deepEqual(listed, { code: 0, stdout: '', stderr: 'no ES256 signing key yet; `gatehouse serve` makes the first\n' });
-      assert.deepEqual(await runCli(['keys', 'list', '--json'], env), { code: 0, stdout: '[]\n', stderr: '' });
+      assert.deepEqual(await runCli(['keys', 'list', '--json'], env), { code: 0, stdout: '{"keys":[]}\n', stderr: '' });
       const db = new BetterSqlite3(path.join(dir, 'gatehouse.db'), { readonly: true });
       try {
         assert.deepEqual(db.prepare('select count(*) as n from signing_keys').get(), { n: 0 });
@@ -440,11 +437,27 @@ describe('gatehouse keys list', () => {
 
       const server = await startServer(env);
       await server.stop();
-      const after = await runCli(['keys', 'list', '--json'], env);
-      assert.deepEqual(
-        (JSON.parse(after.stdout) as Array<{ alg: string; status: string }>).map((k) => [k.alg, k.status]),
-        [['ES256', 'current']],
-      );
+      const after = jsonObjectOf<{ keys: Array<{ alg: string; status: string }> }>(await runCli(['keys', 'list', '--json'], env));
+      assert.deepEqual(after.keys.map((k) => [k.alg, k.status]), [['ES256', 'current']]);
+    } finally {
+      removeDir(dir);
+    }
+  });
+
+  it('rotate --json prints one object for the new key, the same as its entry in keys list --json', async () => {
+    const dir = tempDir();
+    try {
+      // A long interval keeps the new key `next` between the two commands.
+      const env = { GATEHOUSE_DATA_DIR: dir, GATEHOUSE_KEY_REFRESH_INTERVAL: '1h' };
+      const rotated = await runCli(['keys', 'rotate', '--json'], env);
+      const key = jsonObjectOf<Record<string, unknown>>(rotated);
+      assert.deepEqual(Object.keys(key), ['kid', 'alg', 'status', 'created_at', 'retired_at']);
+      assert.deepEqual([key['alg'], key['status'], key['retired_at']], ['ES256', 'next', null]);
+      assert.match(rotated.stderr, new RegExp(`^new ES256 signing key ${String(key['kid'])} is published`));
+      const { keys } = jsonObjectOf<{ keys: Array<Record<string, unknown>> }>(await runCli(['keys', 'list', '--json'], env));
+      assert.deepEqual(keys[0], key);
+      assert.deepEqual(keys.map((k) => k['status']), ['next', 'current']);
+      assert.match((await runCli(['keys', 'rotate'], env)).stdout, /^[A-Za-z0-9_-]+\n$/);
     } finally {
       removeDir(dir);
     }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as jose from 'jose';
 import { kidOf } from '../helpers/issuer.js';
-import { login, poll, removeDir, runCli, startServer, tempDir, type RunningServer } from '../helpers/server.js';
+import { jsonObjectOf, login, poll, removeDir, runCli, startServer, tempDir, type RunningServer } from '../helpers/server.js';
 
 /** A fresh data dir with user alice; `env` is what its servers and CLI runs share. */
 async function storeWithAlice(settings: Record<string, string>): Promise<{ dir: string; env: Record<string, string> }> {
@@ -60,9 +60,7 @@ describe('gatehouse keys rotate against a running server', () => {
       assert.equal(protectedHeader.kid, kidOf(token));
     }
 
-    const listed = await runCli(['keys', 'list', '--json'], env);
-    assert.equal(listed.code, 0, listed.stderr);
-    const keys = JSON.parse(listed.stdout) as Array<{ kid: string; status: string }>;
+    const { keys } = jsonObjectOf<{ keys: Array<{ kid: string; status: string }> }>(await runCli(['keys', 'list', '--json'], env));
     assert.deepEqual(
       keys.map((k) => [k.kid, k.status]),
       [
@@ -135,7 +133,7 @@ describe('two instances looking for new keys every second', () => {
     assert.equal(rotated.code, 0, rotated.stderr);
     const newKid = rotated.stdout.trim();
     assert.match(rotated.stderr, /signs from .* \(in 4s, once every running server has loaded it\)/);
-    const listed = JSON.parse((await runCli(['keys', 'list', '--json'], env)).stdout) as Array<{ kid: string; status: string }>;
+    const listed = jsonObjectOf<{ keys: Array<{ kid: string; status: string }> }>(await runCli(['keys', 'list', '--json'], env)).keys;
     assert.deepEqual(listed.map((k) => k.status), ['next', 'current']);
     assert.equal(listed[0]?.kid, newKid);
 

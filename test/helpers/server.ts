@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -56,6 +57,15 @@ export async function runCli(args: readonly string[], env: Record<string, string
   child.stdin.end(input ?? '');
   const { code, stderr } = await exit;
   return { code, stdout, stderr };
+}
+
+/** What a `--json` command printed: exactly one JSON object on stdout, on one line, and nothing else there. */
+export function jsonObjectOf<T extends object>(result: CliResult): T {
+  assert.equal(result.code, 0, result.stderr);
+  assert.equal(result.stdout.indexOf('\n'), result.stdout.length - 1, `one line on stdout: ${result.stdout}`);
+  const value: unknown = JSON.parse(result.stdout);
+  assert.ok(typeof value === 'object' && value !== null && !Array.isArray(value), `one JSON object on stdout: ${result.stdout}`);
+  return value as T;
 }
 
 export interface RunningServer {

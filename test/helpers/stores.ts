@@ -55,7 +55,30 @@ export async function postgresDatabase(): Promise<{ readonly url: string; drop()
   await onTestServer(`CREATE DATABASE ${name}`);
   const url = new URL(TEST_POSTGRES_URL);
   url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => onTestServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+  return {
+    url: url.toString(),
+    async drop() {
+      await connectionsClosed(name);
+      await onTestServer(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
+/**
+ * Waits (up to 5 s) for the connections to a database to close. A closed pg pool has asked its
+ * connections to end but does not wait for them; one ended by force in the meantime would
+ * raise an error event in that pool, with no one left to listen.
+ */
+async function connectionsClosed(database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: TEST_POSTGRES_URL });
+  await client.connect();
+  try {
+    const deadline = Date.now() + 5_000;
+    const count = async () => (await client.query<{ n: number }>('select count(*)::int as n from pg_stat_activity where datname = $1', [database])).rows[0]?.n ?? 0;
+    while ((await count()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  } finally {
+    await client.end();
+  }
 }
 
 async function onTestServer(statement: string): Promise<void> {

@@ -1,7 +1,8 @@
 import pg from 'pg';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely } from 'kysely';
 import type { Database } from '../schema.js';
 import { SqlStore } from '../sql-store.js';
+import { RowLockPostgresDialect } from './migration-lock.js';
 
 // BIGINT (epoch milliseconds) fits a JS number for the next 285,000 years.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
@@ -22,7 +23,7 @@ export function openPostgresStore(url: string): SqlStore {
     connectionTimeoutMillis: connectTimeoutMs(parsed),
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db: Kysely<Database> = new Kysely<Database>({ dialect: new RowLockPostgresDialect({ pool }, () => db) });
   return new SqlStore('postgres', db, isPostgresUniqueViolation);
 }
 
