@@ -34,7 +34,10 @@ export interface Runtime {
 export async function openRuntime(options: { logLevel?: string; stderr?: boolean } = {}): Promise<Runtime> {
   const config = loadConfig(process.env);
   const log = createLogger(options.logLevel ?? config.logLevel, options.stderr ? pino.destination(2) : undefined);
-  const store = await openStore(config.database);
+  const store = await openStore(config.database, (error) =>
+    // The driver's words only: never the URL, which may hold a password.
+    log.warn({ reason: error.message.split('\n')[0] }, 'a PostgreSQL connection was lost; another is opened when needed'),
+  );
   let migrationsApplied: readonly string[];
   try {
     migrationsApplied = await store.migrate();

@@ -9,8 +9,12 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value))
 
 const CONNECT_TIMEOUT_MS = 10_000;
 
-/** Opens a PostgreSQL store; `?schema=NAME` in the URL selects a schema (tests use one each). */
-export function openPostgresStore(url: string): SqlStore {
+/**
+ * Opens a PostgreSQL store; `?schema=NAME` in the URL selects a schema (tests use one each).
+ * `onConnectionLost` hears of an idle connection the server or the network ended (a restart,
+ * a killed backend): the pool drops it and opens another when one is needed.
+ */
+export function openPostgresStore(url: string, onConnectionLost: (error: Error) => void = () => {}): SqlStore {
   const parsed = new URL(url);
   const schema = parsed.searchParams.get('schema');
   parsed.searchParams.delete('schema');
@@ -23,6 +27,8 @@ export function openPostgresStore(url: string): SqlStore {
     connectionTimeoutMillis: connectTimeoutMs(parsed),
     ...(schema ? { options: `-c search_path=${schema}` } : {}),
   });
+  // Without a listener, pg's error event for an idle connection would end the process.
+  pool.on('error', onConnectionLost);
   const db: Kysely<Database> = new Kysely<Database>({ dialect: new RowLockPostgresDialect({ pool }, () => db) });
   return new SqlStore('postgres', db, isPostgresUniqueViolation);
 }
