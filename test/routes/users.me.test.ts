@@ -157,6 +157,24 @@ describe('health and docs', () => {
     assert.deepEqual(doc.paths['/users/me'].get.security, [{ OAuth2PasswordBearer: ['me'] }]);
   });
 
+  it('names the server and the token URL by the issuer’s path only, so /docs calls the origin it was loaded from', async () => {
+    const cases = [
+      { issuer: 'http://127.0.0.1:8000', server: '/', tokenUrl: '/token' },
+      { issuer: 'https://example.com/auth', server: '/auth', tokenUrl: '/auth/token' },
+    ];
+    for (const { issuer, server, tokenUrl } of cases) {
+      const other = await createTestApp({ GATEHOUSE_ISSUER: issuer });
+      try {
+        const doc = (await other.server.inject('/openapi.json')).json();
+        assert.deepEqual(doc.servers, [{ url: server }], issuer);
+        assert.equal(doc.components.securitySchemes.OAuth2PasswordBearer.flows.password.tokenUrl, tokenUrl, issuer);
+        assert.equal(doc.components.securitySchemes.OAuth2PasswordBearer.flows.password.refreshUrl, undefined, issuer);
+      } finally {
+        await other.close();
+      }
+    }
+  });
+
   it('serves Swagger UI at /docs from the package', async () => {
     const res = await app.server.inject('/docs/');
     assert.equal(res.statusCode, 200);
