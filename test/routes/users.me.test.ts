@@ -183,6 +183,17 @@ describe('health and docs', () => {
     assert.equal(asset.statusCode, 200);
   });
 
+  it('links the assets of /docs under the issuer’s path, for a proxy that serves the server under a prefix', async () => {
+    const other = await createTestApp({ GATEHOUSE_ISSUER: 'https://example.com/auth' });
+    try {
+      const res = await other.server.inject('/docs');
+      assert.equal(res.statusCode, 200);
+      assert.match(res.body, /src="\/auth\/docs\/static\/swagger-ui-bundle\.js"/);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('answers 404 with a JSON body for an unknown path', async () => {
     const res = await app.server.inject('/nope');
     assert.equal(res.statusCode, 404);

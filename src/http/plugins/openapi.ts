@@ -93,6 +93,8 @@ async function buildDocsApp(config: Config, routes: readonly RouteOptions[]): Pr
   });
   await docs.register(swaggerUi, {
     routePrefix: '/docs',
+    // The page at /docs (no trailing slash) links its assets by full path: behind a proxy's prefix, that prefix too.
+    indexPrefix: base,
     uiConfig: { persistAuthorization: false },
     staticCSP: false,
   });
