@@ -157,12 +157,41 @@ describe('health and docs', () => {
     assert.deepEqual(doc.paths['/users/me'].get.security, [{ OAuth2PasswordBearer: ['me'] }]);
   });
 
+  it('names the server and the token URL by the issuer’s path only, so /docs calls the origin it was loaded from', async () => {
+    const cases = [
+      { issuer: 'http://127.0.0.1:8000', server: '/', tokenUrl: '/token' },
+      { issuer: 'https://example.com/auth', server: '/auth', tokenUrl: '/auth/token' },
+    ];
+    for (const { issuer, server, tokenUrl } of cases) {
+      const other = await createTestApp({ GATEHOUSE_ISSUER: issuer });
+      try {
+        const doc = (await other.server.inject('/openapi.json')).json();
+        assert.deepEqual(doc.servers, [{ url: server }], issuer);
+        assert.equal(doc.components.securitySchemes.OAuth2PasswordBearer.flows.password.tokenUrl, tokenUrl, issuer);
+        assert.equal(doc.components.securitySchemes.OAuth2PasswordBearer.flows.password.refreshUrl, undefined, issuer);
+      } finally {
+        await other.close();
+      }
+    }
+  });
+
   it('serves Swagger UI at /docs from the package', async () => {
     const res = await app.server.inject('/docs/');
     assert.equal(res.statusCode, 200);
     assert.match(res.body, /swagger-ui/i);
     const asset = await app.server.inject('/docs/static/swagger-ui-bundle.js');
     assert.equal(asset.statusCode, 200);
+  });
+
+  it('links the assets of /docs under the issuer’s path, for a proxy that serves the server under a prefix', async () => {
+    const other = await createTestApp({ GATEHOUSE_ISSUER: 'https://example.com/auth' });
+    try {
+      const res = await other.server.inject('/docs');
+      assert.equal(res.statusCode, 200);
+      assert.match(res.body, /src="\/auth\/docs\/static\/swagger-ui-bundle\.js"/);
+    } finally {
+      await other.close();
+    }
   });
 
   it('answers 404 with a JSON body for an unknown path', async () => {

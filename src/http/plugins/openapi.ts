@@ -71,6 +71,7 @@ async function buildDocsApp(config: Config, routes: readonly RouteOptions[]): Pr
   const scopes = Object.fromEntries(
     [...new Set([...scopesForRoles(Object.keys(config.roleScopes), config.roleScopes), 'metrics'])].map((s) => [s, SCOPE_DESCRIPTIONS[s] ?? s]),
   );
+  const base = issuerPath(config.issuer);
   await docs.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -79,16 +80,21 @@ async function buildDocsApp(config: Config, routes: readonly RouteOptions[]): Pr
         version: '0.1.0',
         description: 'Authentication and authorization server: OAuth 2 token endpoint, JWT access tokens, user API.',
       },
-      servers: [{ url: config.issuer }],
+      // Relative to the page, not the issuer's origin: the docs then call the origin they were
+      // loaded from (the page's CSP allows only that one, and another would need CORS).
+      servers: [{ url: base === '' ? '/' : base }],
       components: {
         securitySchemes: {
-          OAuth2PasswordBearer: { type: 'oauth2', flows: { password: { tokenUrl: '/token', scopes } } },
+          // Resolved against the server URL (OpenAPI 3.0, Relative References in URLs), as Swagger UI does: a full path, prefix included.
+          OAuth2PasswordBearer: { type: 'oauth2', flows: { password: { tokenUrl: `${base}/token`, scopes } } },
         },
       },
     },
   });
   await docs.register(swaggerUi, {
     routePrefix: '/docs',
+    // The page at /docs (no trailing slash) links its assets by full path: behind a proxy's prefix, that prefix too.
+    indexPrefix: base,
     uiConfig: { persistAuthorization: false },
     staticCSP: false,
   });
@@ -104,6 +110,11 @@ async function buildDocsApp(config: Config, routes: readonly RouteOptions[]): Pr
   }
   await docs.ready();
   return docs;
+}
+
+/** The issuer's path without a trailing slash: '' for `http://127.0.0.1:8000`, '/auth' for `https://example.com/auth`. */
+function issuerPath(issuer: string): string {
+  return new URL(issuer).pathname.replace(/\/$/, '');
 }
 
 async function notCalled(): Promise<never> {
