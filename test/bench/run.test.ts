@@ -18,7 +18,7 @@ interface Run {
  * every scenario runs against it and the figures are written. No figure is judged here (speed is
  * the bench's business, not the suite's); this only holds that the bench still works.
  */
-describe('bench: a smoke run', { timeout: 240_000 }, () => {
+describe('bench: a smoke run', { timeout: 260_000 }, () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'gatehouse-bench-'));
   const results = path.join(dir, 'results.json');
   after(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,7 +40,16 @@ describe('bench: a smoke run', { timeout: 240_000 }, () => {
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    // Stopped here rather than by the runner's timeout, so that a stuck run ends its servers
+    // (the bench's own cleanup on SIGTERM) and the failure shows where it stood.
+    let stuck = false;
+    const timer = setTimeout(() => {
+      stuck = true;
+      child.kill('SIGTERM');
+    }, 200_000);
     const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    clearTimeout(timer);
+    assert.ok(!stuck, `the bench did not finish in 200 s; its last lines:\n${stderr.split('\n').slice(-30).join('\n')}`);
     assert.equal(code, 0, stderr);
     assert.doesNotMatch(stderr, /FAILED|bench failed/);
     assert.match(stdout, /## goals/);
