@@ -80,7 +80,7 @@ export class InvalidScope extends OAuthError {
  */
 export class SlowDown extends OAuthError {
   constructor(retryAfterSeconds: number) {
-    super('slow_down', 'Too many login attempts; try again later', 429, retryAfterSeconds);
+    super('slow_down', 'Too many password attempts; try again later', 429, retryAfterSeconds);
   }
 }
 

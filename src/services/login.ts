@@ -40,7 +40,7 @@ export async function reservePasswordAttempt(
   try {
     decision = await limiter.begin(account, ip, now);
   } catch {
-    throw new Unavailable('Login is temporarily unavailable', 5);
+    throw new Unavailable('Password checks are temporarily unavailable', 5);
   }
   if (!decision.allowed) {
     onThrottled(decision);

@@ -37,7 +37,7 @@ describe('brute-force protection on /token', () => {
     assert.equal(throttled.length, 44);
     const body = (await throttled[0]?.json()) as Record<string, unknown>;
     assert.equal(body['error'], 'slow_down');
-    assert.match(String(body['detail']), /^Too many login attempts; try again later$/);
+    assert.match(String(body['detail']), /^Too many password attempts; try again later$/);
     assert.ok(Number(throttled[0]?.headers.get('retry-after')) >= 1);
     // During the block even the right password is not checked.
     const right = await loginFrom(server, '198.51.100.200', 'parallel', 'the right password');
