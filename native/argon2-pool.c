@@ -14,11 +14,14 @@
  * unmapped (and so zeroed by the kernel) by trim().
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <node_api.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "argon2.h"
 #include "core.h"
@@ -303,6 +306,114 @@ static napi_value current_instruction_set(napi_env env, napi_callback_info info)
   return result;
 }
 
+/* ---- the pool's threads yield to the event loop ------------------------------------------ */
+
+/*
+ * Linux wakes a thread that has slept with a preference over the one running: a pool thread
+ * handed a signature check preempts the event loop that handed it over, and the event loop
+ * waits for a core while its requests wait for it. SCHED_BATCH marks a thread as CPU-bound: it
+ * keeps its fair share of the CPU (same weight as nice 0) but does not preempt on wake-up. Any
+ * thread may switch itself to it from SCHED_OTHER, no privilege needed.
+ *
+ * libuv's pool has no API to reach its threads, so `count` jobs are queued that each switch
+ * their own thread and then wait until all `count` have arrived (or the deadline passes): no
+ * job can start on a thread another job holds, so with `count` = the pool's size every thread
+ * is reached once.
+ */
+typedef struct batch_call {
+  pthread_mutex_t lock;
+  pthread_cond_t arrived_cond;
+  uint32_t expected, arrived, completed, switched;
+  pthread_t *threads; /* distinct threads switched, `switched` of them */
+  struct timespec deadline;
+  napi_deferred deferred;
+} batch_call;
+
+typedef struct batch_job {
+  batch_call *call;
+  napi_async_work work;
+} batch_job;
+
+static void batch_execute(napi_env env, void *data) {
+  (void)env;
+  batch_call *call = ((batch_job *)data)->call;
+  int ok = 0;
+#ifdef SCHED_BATCH
+  struct sched_param param = {0};
+  ok = sched_setscheduler(0, SCHED_BATCH, &param) == 0; /* 0: the calling thread */
+#endif
+  pthread_mutex_lock(&call->lock);
+  call->arrived++;
+  int seen = 0;
+  for (uint32_t i = 0; i < call->switched; i++) seen |= pthread_equal(call->threads[i], pthread_self());
+  if (ok && !seen) call->threads[call->switched++] = pthread_self();
+  pthread_cond_broadcast(&call->arrived_cond);
+  while (call->arrived < call->expected) {
+    if (pthread_cond_timedwait(&call->arrived_cond, &call->lock, &call->deadline) == ETIMEDOUT) break;
+  }
+  pthread_mutex_unlock(&call->lock);
+}
+
+static void batch_complete(napi_env env, napi_status status, void *data) {
+  (void)status;
+  batch_job *job = data;
+  batch_call *call = job->call;
+  napi_delete_async_work(env, job->work);
+  free(job);
+  /* Completions run on the event loop, one at a time: the last one answers. */
+  if (++call->completed < call->expected) return;
+  napi_value result;
+  napi_create_uint32(env, call->switched, &result);
+  napi_resolve_deferred(env, call->deferred, result);
+  pthread_cond_destroy(&call->arrived_cond);
+  pthread_mutex_destroy(&call->lock);
+  free(call->threads);
+  free(call);
+}
+
+/* batchPoolThreads(count, timeoutMs): Promise<number of distinct pool threads now SCHED_BATCH> */
+static napi_value batch_pool_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  uint32_t count, timeout_ms;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 2 || !read_uint32(env, argv[0], &count) ||
+      !read_uint32(env, argv[1], &timeout_ms) || count < 1 || count > 1024 || timeout_ms > 60000) {
+    return type_error(env, "batchPoolThreads takes a thread count (1 to 1024) and a timeout in ms (at most 60000)");
+  }
+  batch_call *call = calloc(1, sizeof *call);
+  pthread_t *threads = calloc(count, sizeof *threads);
+  if (call == NULL || threads == NULL) {
+    free(call);
+    free(threads);
+    return type_error(env, "out of memory");
+  }
+  call->threads = threads;
+  call->expected = count;
+  pthread_mutex_init(&call->lock, NULL);
+  pthread_cond_init(&call->arrived_cond, NULL);
+  clock_gettime(CLOCK_REALTIME, &call->deadline); /* pthread_cond_timedwait's clock */
+  call->deadline.tv_sec += timeout_ms / 1000;
+  call->deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+  if (call->deadline.tv_nsec >= 1000000000L) {
+    call->deadline.tv_sec++;
+    call->deadline.tv_nsec -= 1000000000L;
+  }
+  napi_value promise, name;
+  napi_create_promise(env, &call->deferred, &promise);
+  napi_create_string_utf8(env, "gatehouse.batchPoolThreads", NAPI_AUTO_LENGTH, &name);
+  for (uint32_t i = 0; i < count; i++) {
+    batch_job *job = calloc(1, sizeof *job);
+    /* Queued jobs cannot be taken back: a failure here is out of memory, and the process ends. */
+    if (job == NULL) napi_fatal_error("batchPoolThreads", NAPI_AUTO_LENGTH, "out of memory", NAPI_AUTO_LENGTH);
+    job->call = call;
+    if (napi_create_async_work(env, NULL, name, batch_execute, batch_complete, job, &job->work) != napi_ok ||
+        napi_queue_async_work(env, job->work) != napi_ok) {
+      napi_fatal_error("batchPoolThreads", NAPI_AUTO_LENGTH, "could not queue a job", NAPI_AUTO_LENGTH);
+    }
+  }
+  return promise;
+}
+
 NAPI_MODULE_INIT() {
   /* Buffers are reused, not wiped after each hash: see the top of this file. */
   FLAG_clear_internal_memory = 0;
@@ -313,6 +424,7 @@ NAPI_MODULE_INIT() {
       {"idleBuffers", NULL, idle_buffers, NULL, NULL, NULL, napi_default, NULL},
       {"useInstructionSet", NULL, use_instruction_set, NULL, NULL, NULL, napi_default, NULL},
       {"instructionSet", NULL, current_instruction_set, NULL, NULL, NULL, napi_default, NULL},
+      {"batchPoolThreads", NULL, batch_pool_threads, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   return exports;

@@ -6,7 +6,7 @@ import type { MetricsSnapshot } from '../http/plugins/metrics.js';
 import { bootstrapAdmin } from '../services/bootstrap.js';
 import { openLoginLimiter } from '../limits/open.js';
 import { argon2EngineName } from '../passwords/argon2-native.js';
-import { threadPoolSize } from '../passwords/hash-queue.js';
+import { threadPoolSize, yieldPoolToEventLoop } from '../passwords/thread-pool.js';
 import { Keyring } from '../services/keys.js';
 import type { RevokedAccessToken } from '../store/store.js';
 import { parse } from './args.js';
@@ -77,6 +77,11 @@ async function runServer(runtime: Runtime, primary: Channel | undefined): Promis
   // A worker whose primary is gone (killed) stops too, rather than serve unsupervised.
   if (primary) process.once('disconnect', () => shutdown('disconnect'));
 
+  // Before the first request: for a moment it holds every pool thread.
+  const batchThreads = await yieldPoolToEventLoop().catch((error: unknown) => {
+    log.warn({ err: error }, 'could not lower the thread pool\'s wake-up priority');
+    return 0;
+  });
   try {
     await server.listen({ host: config.host, port: config.port });
   } catch (error) {
@@ -87,7 +92,11 @@ async function runServer(runtime: Runtime, primary: Channel | undefined): Promis
   keepYoungGenerationSmall();
   const threadPool = threadPoolSize();
   const argon2 = argon2EngineName();
-  log.info({ threadPool, hashesAtOnce: hashQueue.concurrency, argon2 }, `password hashes: ${hashQueue.concurrency} at once on a pool of ${threadPool} threads, argon2 by ${argon2}`);
+  const batch = batchThreads === threadPool ? ' (SCHED_BATCH)' : batchThreads > 0 ? ` (${batchThreads} of them SCHED_BATCH)` : '';
+  log.info(
+    { threadPool, batchThreads, hashesAtOnce: hashQueue.concurrency, argon2 },
+    `password hashes: ${hashQueue.concurrency} at once on a pool of ${threadPool} threads${batch}, argon2 by ${argon2}`,
+  );
   // The dummy hash for unknown-user logins is made now, so that the first such login costs what
   // later ones do, but after listen: it is tens of milliseconds of argon2 that start-up need not
   // wait for. A login that comes sooner waits for the same hash (the hasher makes it once).

@@ -27,6 +27,11 @@ export interface NativeArgon2 {
   instructionSet(): string;
   /** Picks the widest set this CPU has, up to `cap` (at load: up to avx512f); returns it. */
   useInstructionSet(cap: Argon2InstructionSet): string;
+  /**
+   * Switches `count` distinct pool threads to SCHED_BATCH (see src/passwords/thread-pool.ts);
+   * resolves how many switched. Waits at most `timeoutMs` for `count` threads to be free.
+   */
+  batchPoolThreads(count: number, timeoutMs: number): Promise<number>;
 }
 
 /** The addon's limits on what it is handed (argon2-pool.c MAX_SALT, MAX_OUT). */

@@ -1,5 +1,6 @@
 import { usableCores } from '../../bin/thread-pool.cjs';
 import { Unavailable } from '../errors.js';
+import { threadPoolSize } from './thread-pool.js';
 
 export interface HashQueueOptions {
   /**
@@ -59,10 +60,4 @@ export class HashQueue {
   get depth(): { readonly running: number; readonly waiting: number } {
     return { running: this.running, waiting: this.waiting.length };
   }
-}
-
-/** libuv's thread pool size, as libuv reads it when the pool starts. */
-export function threadPoolSize(): number {
-  const size = Number.parseInt(process.env['UV_THREADPOOL_SIZE'] ?? '', 10);
-  return Number.isInteger(size) && size > 0 ? Math.min(size, 1024) : 4;
 }
