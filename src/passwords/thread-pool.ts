@@ -14,7 +14,7 @@ const REACH_ALL_MS = 1000;
  * for a signature check or a hash then no longer preempts the event loop that woke it, and
  * takes a core when one is free or the event loop's turn ends. Measured on 2 cores, never-seen
  * tokens with 10 connections: the event loop preempted 0.6–0.7 times per request before, under
- * 0.2 after, and 13–66% more tokens per second in 5 alternating pairs of rounds. Resolves how
+ * 0.2 after, and 15–66% more tokens per second in 5 alternating pairs of rounds. Resolves how
  * many threads switched: 0 without the addon or elsewhere than Linux, which change nothing.
  */
 export async function yieldPoolToEventLoop(
