@@ -97,6 +97,10 @@ async function runServer(runtime: Runtime, primary: Channel | undefined): Promis
     { threadPool, batchThreads, hashesAtOnce: hashQueue.concurrency, argon2 },
     `password hashes: ${hashQueue.concurrency} at once on a pool of ${threadPool} threads${batch}, argon2 by ${argon2}`,
   );
+  // After listen: the thread's start-up need not delay the first answer.
+  store
+    .startBackgroundUpkeep((error) => log.warn({ err: error }, 'the store\'s background upkeep stopped; it runs inline again'))
+    .catch((error: unknown) => log.warn({ err: error }, 'could not move the store\'s upkeep to the background; it runs inline'));
   // The dummy hash for unknown-user logins is made now, so that the first such login costs what
   // later ones do, but after listen: it is tens of milliseconds of argon2 that start-up need not
   // wait for. A login that comes sooner waits for the same hash (the hasher makes it once).

@@ -38,6 +38,8 @@ export class SqlStore implements Store {
     private readonly isUniqueViolation: (error: unknown) => boolean,
     /** A backend may put a cache in front of the user lookups (SQLite does). */
     wrapUsers: (users: UserStore) => UserStore = (users) => users,
+    /** The backend's upkeep that can run in the background (see Store.startBackgroundUpkeep); stop() ends it. */
+    private readonly upkeep?: (onError: (error: Error) => void) => { readonly started: Promise<void>; stop(): Promise<void> },
   ) {
     this.users = wrapUsers(new SqlUserStore(db, isUniqueViolation));
     this.signingKeys = new SqlSigningKeyStore(db, isUniqueViolation);
@@ -58,7 +60,24 @@ export class SqlStore implements Store {
     await sql`select 1`.execute(this.db);
   }
 
+  private runningUpkeep: { stop(): Promise<void> } | undefined;
+
+  async startBackgroundUpkeep(onError: (error: Error) => void): Promise<void> {
+    if (!this.upkeep || this.runningUpkeep) return;
+    const upkeep = this.upkeep(onError);
+    this.runningUpkeep = upkeep;
+    try {
+      await upkeep.started;
+    } catch (error) {
+      this.runningUpkeep = undefined;
+      throw error;
+    }
+  }
+
   async close(): Promise<void> {
+    // First, so that this connection is the last one and its close leaves no WAL behind.
+    await this.runningUpkeep?.stop();
+    this.runningUpkeep = undefined;
     await this.db.destroy();
   }
 }

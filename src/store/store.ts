@@ -231,5 +231,12 @@ export interface Store {
   migrate(): Promise<readonly string[]>;
   /** Throws when the database cannot answer (readiness). */
   ping(): Promise<void>;
+  /**
+   * A long-running server calls this once: upkeep the backend would otherwise do inside
+   * requests moves to the background (SQLite: WAL checkpoints, on a thread of their own;
+   * PostgreSQL does its own). Resolves once in place, rejects when it could not be, and then
+   * nothing changed. `onError` hears of it stopping later (the upkeep is then back inline).
+   */
+  startBackgroundUpkeep(onError: (error: Error) => void): Promise<void>;
   close(): Promise<void>;
 }

@@ -4,6 +4,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { Database } from '../schema.js';
 import { SqlStore } from '../sql-store.js';
+import { startCheckpointer } from './checkpointer.js';
 import { withStatementCache } from './statement-cache.js';
 import { CachedUserStore } from './user-cache.js';
 
@@ -29,7 +30,14 @@ export function openSqliteStore(file: string): SqlStore {
   sqlite.pragma(`cache_size = -${PAGE_CACHE_KIB}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const dataVersion = sqlite.prepare<[], { data_version: number }>('pragma data_version');
-  return new SqlStore('sqlite', db, isSqliteUniqueViolation, (users) => new CachedUserStore(users, { dataVersion: () => dataVersion.get()?.data_version ?? 0 }));
+  return new SqlStore(
+    'sqlite',
+    db,
+    isSqliteUniqueViolation,
+    (users) => new CachedUserStore(users, { dataVersion: () => dataVersion.get()?.data_version ?? 0 }),
+    // An in-memory database has no WAL and no other connection to reach it.
+    file === ':memory:' ? undefined : (onError) => startCheckpointer(sqlite, path.resolve(file), { onError }),
+  );
 }
 
 function isSqliteUniqueViolation(error: unknown): boolean {
