@@ -181,6 +181,9 @@ describe('health and docs', () => {
     assert.match(res.body, /swagger-ui/i);
     const asset = await app.server.inject('/docs/static/swagger-ui-bundle.js');
     assert.equal(asset.statusCode, 200);
+    const redirect = await app.server.inject('/docs/static/index.html');
+    assert.equal(redirect.statusCode, 302);
+    assert.equal(redirect.headers.location, '/docs/');
   });
 
   it('links the assets of /docs under the issuer’s path, for a proxy that serves the server under a prefix', async () => {
@@ -189,6 +192,9 @@ describe('health and docs', () => {
       const res = await other.server.inject('/docs');
       assert.equal(res.statusCode, 200);
       assert.match(res.body, /src="\/auth\/docs\/static\/swagger-ui-bundle\.js"/);
+      const redirect = await other.server.inject('/docs/static/index.html');
+      assert.equal(redirect.statusCode, 302);
+      assert.equal(redirect.headers.location, '/auth/docs/');
     } finally {
       await other.close();
     }

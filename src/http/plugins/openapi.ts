@@ -32,6 +32,7 @@ export function registerOpenApi(app: FastifyInstance, config: Config): void {
 
   app.get('/openapi.json', { schema: { hide: true } }, async () => (await docsApp()).swagger());
 
+  const base = issuerPath(config.issuer);
   const forward = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     // GET even for HEAD: this app strips the body of its HEAD answers itself.
     const answer = await (await docsApp()).inject({ method: 'GET', url: request.url, headers: request.headers });
@@ -48,6 +49,9 @@ export function registerOpenApi(app: FastifyInstance, config: Config): void {
     for (const [name, value] of Object.entries(answer.headers)) {
       if (value !== undefined && !NOT_FORWARDED.has(name)) reply.header(name, value);
     }
+    // Swagger UI redirects /docs/static/index.html to /docs/: under the issuer's path, as its asset links are.
+    const location = answer.headers.location;
+    if (typeof location === 'string' && location.startsWith('/') && !location.startsWith('//')) reply.header('location', `${base}${location}`);
     // An empty answer (a redirect) is sent as none, so it gets no content type it did not have.
     return reply.code(answer.statusCode).send(answer.rawPayload.length > 0 ? answer.rawPayload : undefined);
   };
