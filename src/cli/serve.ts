@@ -89,6 +89,17 @@ async function runServer(runtime: Runtime, primary: Channel | undefined): Promis
     const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
     throw new ConfigError(`cannot listen on GATEHOUSE_HOST=${config.host} GATEHOUSE_PORT=${config.port}: ${reason}`);
   }
+  // After listen: the thread's start-up need not delay the first answer. Before the start-up
+  // lines, so that the server has all its threads once it has said how it hashes.
+  // Only SQLite has upkeep to move (its WAL checkpoints); PostgreSQL resolves at once.
+  store
+    .startBackgroundUpkeep((error) => log.warn({ err: error }, 'the WAL checkpoint thread stopped; the server\'s connection checkpoints again'))
+    .then(
+      () => {
+        if (store.kind === 'sqlite') log.info('SQLite WAL checkpoints run on a thread of their own');
+      },
+      (error: unknown) => log.warn({ err: error }, 'could not start the WAL checkpoint thread; the server\'s connection checkpoints'),
+    );
   keepYoungGenerationSmall();
   const threadPool = threadPoolSize();
   const argon2 = argon2EngineName();
@@ -97,10 +108,6 @@ async function runServer(runtime: Runtime, primary: Channel | undefined): Promis
     { threadPool, batchThreads, hashesAtOnce: hashQueue.concurrency, argon2 },
     `password hashes: ${hashQueue.concurrency} at once on a pool of ${threadPool} threads${batch}, argon2 by ${argon2}`,
   );
-  // After listen: the thread's start-up need not delay the first answer.
-  store
-    .startBackgroundUpkeep((error) => log.warn({ err: error }, 'the store\'s background upkeep stopped; it runs inline again'))
-    .catch((error: unknown) => log.warn({ err: error }, 'could not move the store\'s upkeep to the background; it runs inline'));
   // The dummy hash for unknown-user logins is made now, so that the first such login costs what
   // later ones do, but after listen: it is tens of milliseconds of argon2 that start-up need not
   // wait for. A login that comes sooner waits for the same hash (the hasher makes it once).
