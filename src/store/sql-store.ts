@@ -23,6 +23,13 @@ import type {
   UserStore,
 } from './store.js';
 
+/** A backend's upkeep running in the background (see Store.startBackgroundUpkeep). */
+export interface BackgroundUpkeep {
+  /** Resolves once in place; rejects when it could not start, and then nothing changed. */
+  readonly started: Promise<void>;
+  stop(): Promise<void>;
+}
+
 /** The Store over Kysely: the same queries serve SQLite and PostgreSQL. */
 export class SqlStore implements Store {
   readonly users: UserStore;
@@ -39,7 +46,7 @@ export class SqlStore implements Store {
     /** A backend may put a cache in front of the user lookups (SQLite does). */
     wrapUsers: (users: UserStore) => UserStore = (users) => users,
     /** The backend's upkeep that can run in the background (see Store.startBackgroundUpkeep); stop() ends it. */
-    private readonly upkeep?: (onError: (error: Error) => void) => { readonly started: Promise<void>; stop(): Promise<void> },
+    private readonly upkeep?: (onError: (error: Error) => void) => BackgroundUpkeep,
   ) {
     this.users = wrapUsers(new SqlUserStore(db, isUniqueViolation));
     this.signingKeys = new SqlSigningKeyStore(db, isUniqueViolation);
@@ -60,7 +67,7 @@ export class SqlStore implements Store {
     await sql`select 1`.execute(this.db);
   }
 
-  private runningUpkeep: { stop(): Promise<void> } | undefined;
+  private runningUpkeep: BackgroundUpkeep | undefined;
 
   async startBackgroundUpkeep(onError: (error: Error) => void): Promise<void> {
     if (!this.upkeep || this.runningUpkeep) return;

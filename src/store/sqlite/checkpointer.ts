@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Database as BetterSqlite3Database } from 'better-sqlite3';
+import type { BackgroundUpkeep } from '../sql-store.js';
 
 /** SQLite's own wal_autocheckpoint, put back when the background thread is gone. */
 const SQLITE_AUTOCHECKPOINT_PAGES = 1000;
@@ -20,7 +21,7 @@ export interface CheckpointerOptions {
 }
 
 /** WAL checkpoints on a thread of their own (see startCheckpointer). */
-export interface Checkpointer {
+export interface Checkpointer extends BackgroundUpkeep {
   /** Resolves once checkpoints run on the thread; rejects (and nothing changed) when it could not start. */
   readonly started: Promise<void>;
   /** Stops the thread and puts checkpoints back on the server's connection. */
@@ -32,9 +33,9 @@ export interface Checkpointer {
  * alike from src/ (tests), dist/ and the bundle; it loads the same better-sqlite3 the server
  * does, by the path the server resolved.
  *
- * PASSIVE checkpoints take no lock that the server's connection waits on. A pass repeats while
- * commits landed during it, so that it ends with every frame copied: only then does the server's
- * next commit start the WAL over from its beginning instead of growing it.
+ * PASSIVE checkpoints take no lock that the server's connection waits on. The server's next
+ * commit starts the WAL over from its beginning only when a pass has copied every frame; under
+ * writes that never pause long enough for that, the RESTART past `restartAbovePages` does it.
  */
 const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
