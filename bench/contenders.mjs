@@ -110,8 +110,8 @@ export function defineContenders(ctx) {
       label: 'Gatehouse (node bin/gatehouse.cjs serve)',
       precheck: () => {
         if (!existsSync(gatehouseBin)) return `no ${gatehouseBin}`;
-        if (!process.env.BENCH_GATEHOUSE_BIN && !existsSync(path.join(ctx.root, 'dist', 'bundle', 'main.js'))) {
-          return 'dist/bundle/main.js is missing (not built yet: npm run build)';
+        if (!process.env.BENCH_GATEHOUSE_BIN && !existsSync(path.join(ctx.root, 'dist', 'bundle', 'main.cjs'))) {
+          return 'dist/bundle/main.cjs is missing (not built yet: npm run build)';
         }
         return null;
       },

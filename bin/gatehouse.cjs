@@ -8,14 +8,16 @@
 // run on the pool (see src/passwords/hash-queue.ts and bin/thread-pool.cjs).
 const { existsSync } = require('node:fs');
 const path = require('node:path');
-const { pathToFileURL } = require('node:url');
+const { runBundle } = require('./code-cache.cjs');
 const { defaultThreadPoolSize } = require('./thread-pool.cjs');
 
 if (!process.env.UV_THREADPOOL_SIZE) process.env.UV_THREADPOOL_SIZE = String(defaultThreadPoolSize());
 
-const entry = path.join(__dirname, '..', 'dist', 'bundle', 'main.js');
-if (!existsSync(entry)) {
+const bundle = path.join(__dirname, '..', 'dist', 'bundle', 'main.cjs');
+if (!existsSync(bundle)) {
   process.stderr.write('gatehouse: the build is missing; run `npm run build` first\n');
   process.exit(1);
 }
-import(pathToFileURL(entry).href);
+// `serve` writes the code cache (when there is none yet, or V8 rejected it) two seconds in, by
+// when it is listening, so the cache holds what a start compiles; other commands only read it.
+runBundle(bundle, process.argv[2] === 'serve' ? { writeCacheAfterMs: 2000 } : {});

@@ -5,16 +5,20 @@
 // loads ES modules one file at a time; with our own ~250 modules that was over half of the
 // server's start-up. Fastify (134 files with avvio, find-my-way and semver) and pino (29)
 // are loaded one file at a time too, and bundling them took another 30-45 ms off the start.
-// Bundled, the CLI is a handful of files. Packages with native addons or files of their own
+// Bundled, the CLI is one file. Packages with native addons or files of their own
 // (better-sqlite3, argon2, bcrypt, swagger-ui's assets) and those loaded only when used
 // (Fastify's schema compilers and plugins, pg, ioredis) stay in node_modules, loaded as usual.
+//
+// The bundle is CommonJS so that bin/code-cache.cjs can compile it with V8's code cache (Node 20
+// has none for ES modules). jose, ES modules only, is bundled for that: require() of an ES
+// module needs Node 20.19 or later.
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
 const root = path.resolve(import.meta.dirname, '..');
-const BUNDLED = new Set(['typebox', 'kysely', 'fastify', 'pino']);
+const BUNDLED = new Set(['typebox', 'kysely', 'fastify', 'pino', 'jose']);
 
 const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'], {
   cwd: root,
@@ -33,15 +37,18 @@ try {
   await build({
     entryPoints: { main: path.join(root, 'dist', 'cli', 'main.js') },
     outdir,
+    outExtension: { '.js': '.cjs' },
     bundle: true,
-    // Each command keeps its own chunk, so `gatehouse user add` still loads no HTTP server.
-    splitting: true,
-    format: 'esm',
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
     external,
-    // Bundled CommonJS (Fastify) calls require() for the packages left out and for node's own.
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    // A command's modules are run when it is (`await import()` becomes a lazy require()), so
+    // `gatehouse user add` still starts no HTTP server code.
+    supported: { 'dynamic-import': false },
+    // createRequire(import.meta.url) in src/ resolves from the bundle's own path, as it did from dist/.
+    define: { 'import.meta.url': '__bundleUrl' },
+    banner: { js: "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
     sourcemap: true,
     logLevel: 'warning',
   });

@@ -81,11 +81,15 @@ export interface RunningServer {
 /**
  * Starts `gatehouse serve` as a child process on a free port and waits for /healthz.
  * `prefix`: a command that execs the rest (`taskset -c 0`, say), so the process is still the server.
+ * `bin`: another copy of `bin/gatehouse.cjs`.
  */
-export async function startServer(env: Record<string, string>, { prefix = [] }: { prefix?: readonly string[] } = {}): Promise<RunningServer> {
+export async function startServer(
+  env: Record<string, string>,
+  { prefix = [], bin = BIN }: { prefix?: readonly string[]; bin?: string } = {},
+): Promise<RunningServer> {
   const port = await freePort();
   const fullEnv = { GATEHOUSE_HOST: '127.0.0.1', GATEHOUSE_LOG_LEVEL: 'warn', ...env, GATEHOUSE_PORT: String(port) };
-  const [command = process.execPath, ...args] = [...prefix, process.execPath, BIN, 'serve'];
+  const [command = process.execPath, ...args] = [...prefix, process.execPath, bin, 'serve'];
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { PATH: process.env['PATH'] ?? '', HOME: process.env['HOME'] ?? '/tmp', ...fullEnv },
