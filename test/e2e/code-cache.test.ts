@@ -40,38 +40,36 @@ function run(file: string, writeCacheAfterMs?: number): Run {
   return { cache: cache ?? '', ran: JSON.parse(ran ?? '{}') };
 }
 
+/** `test` on a fresh bundle in a directory of its own, removed afterwards. */
+function withBundle(test: (file: string, dir: string) => void): void {
+  const dir = tempDir('gatehouse-code-cache-');
+  try {
+    test(writeBundle(dir), dir);
+  } finally {
+    removeDir(dir);
+  }
+}
+
 describe('the CLI bundle runs with a V8 code cache', () => {
-  it('runs as CommonJS beside its files, writes a cache when asked and compiles from it the next time', () => {
-    const dir = tempDir('gatehouse-code-cache-');
-    try {
-      const file = writeBundle(dir);
+  it('runs as CommonJS beside its files, writes a cache when asked and compiles from it the next time', () =>
+    withBundle((file, dir) => {
       const first = run(file, 0);
       assert.equal(first.cache, 'none');
       assert.deepEqual(first.ran, { greeting: 'hello, bundle', file: 'main.cjs', dir, exports: { answer: 42 }, main: false });
       assert.ok(existsSync(`${file}.cache`), 'the cache is written');
       assert.deepEqual(run(file, 0), { ...first, cache: 'accepted' });
       assert.deepEqual(readdirSync(dir).sort(), ['dep.cjs', 'main.cjs', 'main.cjs.cache'], 'no partial file is left behind');
-    } finally {
-      removeDir(dir);
-    }
-  });
+    }));
 
-  it('writes no cache unless asked to: only `serve` writes one', () => {
-    const dir = tempDir('gatehouse-code-cache-');
-    try {
-      const file = writeBundle(dir);
+  it('writes no cache unless asked to: only `serve` writes one', () =>
+    withBundle((file) => {
       assert.equal(run(file).cache, 'none');
       assert.equal(run(file).cache, 'none');
       assert.ok(!existsSync(`${file}.cache`));
-    } finally {
-      removeDir(dir);
-    }
-  });
+    }));
 
-  it('a cache V8 rejects (another build, or damaged) is ignored and written anew', () => {
-    const dir = tempDir('gatehouse-code-cache-');
-    try {
-      const file = writeBundle(dir);
+  it('a cache V8 rejects (another build, or damaged) is ignored and written anew', () =>
+    withBundle((file, dir) => {
       run(file, 0);
       writeBundle(dir, 'hi'); // dep.cjs changes; main.cjs is the same, so its cache still fits
       assert.equal(run(file, 0).cache, 'accepted');
@@ -87,25 +85,17 @@ describe('the CLI bundle runs with a V8 code cache', () => {
       assert.equal(damaged.cache, 'rejected');
       assert.equal(damaged.ran.greeting, 'hi, bundle');
       assert.equal(run(file).cache, 'accepted');
-    } finally {
-      removeDir(dir);
-    }
-  });
+    }));
 
-  it('a cache that cannot be written leaves the bundle running and nothing half-written', () => {
-    const dir = tempDir('gatehouse-code-cache-');
-    try {
-      const file = writeBundle(dir);
+  it('a cache that cannot be written leaves the bundle running and nothing half-written', () =>
+    withBundle((file, dir) => {
       mkdirSync(`${file}.cache`); // in the way: neither readable as a file nor replaceable by one
       writeFileSync(path.join(`${file}.cache`, 'keep'), '');
       const blocked = run(file, 0);
       assert.equal(blocked.cache, 'none');
       assert.equal(blocked.ran.greeting, 'hello, bundle');
       assert.deepEqual(readdirSync(dir).sort(), ['dep.cjs', 'main.cjs', 'main.cjs.cache']);
-    } finally {
-      removeDir(dir);
-    }
-  });
+    }));
 });
 
 describe('gatehouse serve writes the code cache that later starts compile from', () => {
