@@ -2,6 +2,7 @@
 // Runs the CLI's CommonJS bundle with a V8 code cache (see gatehouse.cjs). Node 20 keeps no
 // compiled code between runs (module.enableCompileCache came in Node 22), so every start
 // compiled the 2 MB bundle again: about a third of `serve`'s start-up on a small 2-core VM.
+const { createHash } = require('node:crypto');
 const { readFileSync, renameSync, unlinkSync, writeFileSync } = require('node:fs');
 const Module = require('node:module');
 const path = require('node:path');
@@ -9,8 +10,8 @@ const vm = require('node:vm');
 
 /**
  * Loads `file` as the CommonJS module it is, compiled from the code cache at `${file}.cache`
- * when V8 accepts it (same source, V8 version and flags). When there is none, or V8 rejected
- * it, and `writeCacheAfterMs` is given, the cache is written that long after the bundle ran,
+ * when it was made from this very source and V8 accepts it (same V8 version and flags). When
+ * there is none, or it was rejected, and `writeCacheAfterMs` is given, the cache is written that long after the bundle ran,
  * so that it holds the functions compiled by then too, not just the top level; an unref'd
  * timer, so a process that is done by then exits without one. Where the bundle's directory is
  * not writable there is simply no cache.
@@ -18,16 +19,22 @@ const vm = require('node:vm');
  */
 function runBundle(file, { writeCacheAfterMs } = {}) {
   const cacheFile = `${file}.cache`;
-  let cachedData;
+  const source = readFileSync(file);
+  const sourceHash = createHash('sha256').update(source).digest();
+  let stored;
   try {
-    cachedData = readFileSync(cacheFile);
+    stored = readFileSync(cacheFile);
   } catch {
-    cachedData = undefined;
+    stored = undefined;
   }
-  const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData });
-  const cache = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'accepted';
+  // V8 checks only the source's length, so a cache of another build of the same length would
+  // run that build's code: each cache starts with the SHA-256 of the source it was made from.
+  const fits = stored !== undefined && stored.subarray(0, sourceHash.length).equals(sourceHash);
+  const cachedData = fits ? stored.subarray(sourceHash.length) : undefined;
+  const script = new vm.Script(Module.wrap(source.toString('utf8')), { filename: file, cachedData });
+  const cache = stored === undefined ? 'none' : !fits || script.cachedDataRejected ? 'rejected' : 'accepted';
   if (cache !== 'accepted' && writeCacheAfterMs !== undefined) {
-    setTimeout(() => writeCache(script, cacheFile), writeCacheAfterMs).unref();
+    setTimeout(() => writeCache(script, sourceHash, cacheFile), writeCacheAfterMs).unref();
   }
   const bundle = new Module(file, module);
   bundle.filename = file;
@@ -38,10 +45,10 @@ function runBundle(file, { writeCacheAfterMs } = {}) {
 }
 
 /** Written whole under a name of its own, then renamed: a reader never sees half a file, nor do two writers clash. */
-function writeCache(script, cacheFile) {
+function writeCache(script, sourceHash, cacheFile) {
   const partial = `${cacheFile}.${process.pid}.partial`;
   try {
-    writeFileSync(partial, script.createCachedData());
+    writeFileSync(partial, Buffer.concat([sourceHash, script.createCachedData()]));
     renameSync(partial, cacheFile);
   } catch {
     try {

@@ -68,7 +68,7 @@ describe('the CLI bundle runs with a V8 code cache', () => {
       assert.ok(!existsSync(`${file}.cache`));
     }));
 
-  it('a cache V8 rejects (another build, or damaged) is ignored and written anew', () =>
+  it('a cache of another build (even one of the same length) or a damaged one is ignored and written anew', () =>
     withBundle((file, dir) => {
       run(file, 0);
       writeBundle(dir, 'hi'); // dep.cjs changes; main.cjs is the same, so its cache still fits
@@ -78,6 +78,15 @@ describe('the CLI bundle runs with a V8 code cache', () => {
       const rebuilt = run(file, 0);
       assert.equal(rebuilt.cache, 'rejected');
       assert.equal(rebuilt.ran.greeting, 'hi, bundle');
+      assert.equal(run(file, 0).cache, 'accepted');
+
+      // Same length, other code: V8 alone would run the cached build's code (it checks only the length).
+      const sameLength = readFileSync(file, 'utf8').replace('module.exports.answer = 42;', 'module.exports.answer = 43;');
+      assert.equal(sameLength.length, readFileSync(file, 'utf8').length);
+      writeFileSync(file, sameLength);
+      const edited = run(file, 0);
+      assert.equal(edited.cache, 'rejected');
+      assert.deepEqual(edited.ran.exports, { answer: 43 });
       assert.equal(run(file, 0).cache, 'accepted');
 
       writeFileSync(`${file}.cache`, 'not a code cache');
