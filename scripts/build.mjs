@@ -13,7 +13,7 @@
 // has none for ES modules). jose, ES modules only, is bundled for that: require() of an ES
 // module needs Node 20.19 or later.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -32,7 +32,11 @@ const external = Object.keys(dependencies)
   .flatMap((name) => [name, `${name}/*`]);
 
 const outdir = path.join(root, 'dist', 'bundle');
-rmSync(outdir, { recursive: true, force: true });
+// Everything of the last build goes but its code cache: it names the bundle it was made from
+// (bin/code-cache.cjs), so it serves an unchanged bundle, as after `npm start`, and no other.
+for (const name of existsSync(outdir) ? readdirSync(outdir) : []) {
+  if (name !== 'main.cjs.cache') rmSync(path.join(outdir, name), { recursive: true, force: true });
+}
 try {
   await build({
     entryPoints: { main: path.join(root, 'dist', 'cli', 'main.js') },
