@@ -166,31 +166,52 @@ export async function bcryptCeiling() {
  * metal a few µs; on a virtual machine whose idle cores halt, tens.
  */
 export async function wakeRoundTripMicros(trips = 5000) {
-  const flags = new Int32Array(new SharedArrayBuffer(8));
+  // [0]: ping, [1]: pong, [2]: 1 once the worker runs, 2 to stop it. Each side takes the other's
+  // flag with compareExchange, so a wait that returns without it (or a late start) costs a turn
+  // of the loop, never a trip out of step; and no wait is unbounded, so a worker that never
+  // answers fails the measurement instead of hanging the bench.
+  const flags = new Int32Array(new SharedArrayBuffer(12));
   const worker = new Worker(
     `const { workerData } = require('node:worker_threads');
-     const { flags, trips } = workerData;
-     for (let i = 0; i < trips; i++) {
-       Atomics.wait(flags, 0, 0);
-       Atomics.store(flags, 0, 0);
+     const { flags } = workerData;
+     Atomics.store(flags, 2, 1);
+     while (Atomics.load(flags, 2) === 1) {
+       if (Atomics.compareExchange(flags, 0, 1, 0) !== 1) {
+         Atomics.wait(flags, 0, 0, 1000);
+         continue;
+       }
        Atomics.store(flags, 1, 1);
        Atomics.notify(flags, 1);
      }`,
-    { eval: true, workerData: { flags, trips: trips + 100 } },
+    { eval: true, workerData: { flags } },
   );
-  await new Promise((resolve) => setTimeout(resolve, 100));
-  const trip = () => {
-    Atomics.store(flags, 0, 1);
+  let failure = null;
+  worker.once('error', (error) => (failure = error));
+  try {
+    const startBy = performance.now() + 10_000;
+    while (Atomics.load(flags, 2) !== 1) {
+      if (failure) throw failure;
+      if (performance.now() > startBy) throw new Error('the thread wake round trip: the worker did not start within 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    const trip = () => {
+      Atomics.store(flags, 0, 1);
+      Atomics.notify(flags, 0);
+      const giveUpAt = performance.now() + 5_000;
+      while (Atomics.compareExchange(flags, 1, 1, 0) !== 1) {
+        if (performance.now() > giveUpAt) throw new Error('the thread wake round trip: the worker did not answer within 5 s');
+        Atomics.wait(flags, 1, 0, 1000);
+      }
+    };
+    for (let i = 0; i < 100; i++) trip();
+    const t0 = performance.now();
+    for (let i = 0; i < trips; i++) trip();
+    return { micros: ((performance.now() - t0) * 1000) / trips };
+  } finally {
+    Atomics.store(flags, 2, 2);
     Atomics.notify(flags, 0);
-    Atomics.wait(flags, 1, 0);
-    Atomics.store(flags, 1, 0);
-  };
-  for (let i = 0; i < 100; i++) trip();
-  const t0 = performance.now();
-  for (let i = 0; i < trips; i++) trip();
-  const micros = ((performance.now() - t0) * 1000) / trips;
-  await worker.terminate();
-  return { micros };
+    await worker.terminate();
+  }
 }
 
 /** Gatehouse's argon2 settings: its defaults unless GATEHOUSE_ARGON2_* are set for the bench. */
