@@ -8,6 +8,9 @@ const Module = require('node:module');
 const path = require('node:path');
 const vm = require('node:vm');
 
+/** Where a cache still to be written can be written at once: `globalThis[PENDING_CODE_CACHE]?.writeNow()`. */
+const PENDING_CODE_CACHE = Symbol.for('gatehouse.pendingCodeCache');
+
 /**
  * Loads `file` as the CommonJS module it is, compiled from the code cache at `${file}.cache`
  * when it was made from this very source and V8 accepts it (same V8 version and flags). When
@@ -34,7 +37,17 @@ function runBundle(file, { writeCacheAfterMs } = {}) {
   const script = new vm.Script(Module.wrap(source.toString('utf8')), { filename: file, cachedData });
   const cache = stored === undefined ? 'none' : !fits || script.cachedDataRejected ? 'rejected' : 'accepted';
   if (cache !== 'accepted' && writeCacheAfterMs !== undefined) {
-    setTimeout(() => writeCache(script, sourceHash, cacheFile), writeCacheAfterMs).unref();
+    let written = false;
+    const writeNow = () => {
+      if (written) return;
+      written = true;
+      delete globalThis[PENDING_CODE_CACHE];
+      writeCache(script, sourceHash, cacheFile);
+    };
+    setTimeout(writeNow, writeCacheAfterMs).unref();
+    // V8 takes a cache only under the flags it was made with (it compares a hash of every flag
+    // not at its default), so code that changes a V8 flag at run time writes the cache first.
+    globalThis[PENDING_CODE_CACHE] = { writeNow };
   }
   const bundle = new Module(file, module);
   bundle.filename = file;

@@ -18,6 +18,7 @@ if (!existsSync(bundle)) {
   process.stderr.write('gatehouse: the build is missing; run `npm run build` first\n');
   process.exit(1);
 }
-// `serve` writes the code cache (when there is none yet, or V8 rejected it) two seconds in, by
-// when it is listening, so the cache holds what a start compiles; other commands only read it.
+// `serve` writes the code cache (when there is none yet, or V8 rejected it) once it listens, just
+// before it changes a V8 flag (src/cli/young-generation.ts), or two seconds in at the latest, so
+// the cache holds what a start compiles; other commands only read it.
 runBundle(bundle, process.argv[2] === 'serve' ? { writeCacheAfterMs: 2000 } : {});

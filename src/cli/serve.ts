@@ -99,8 +99,9 @@ async function runServer(runtime: Runtime, primary: Channel | undefined): Promis
         if (store.kind === 'sqlite') log.info('SQLite WAL checkpoints run on a thread of their own');
       },
       (error: unknown) => log.warn({ err: error }, 'could not start the WAL checkpoint thread; the server\'s connection checkpoints'),
-    );
-  keepYoungGenerationSmall();
+    )
+    // Once the thread's isolate exists: making it undid an earlier call (see young-generation.ts).
+    .finally(keepYoungGenerationSmall);
   const threadPool = threadPoolSize();
   const argon2 = argon2EngineName();
   const batch = batchThreads === threadPool ? ' (SCHED_BATCH)' : batchThreads > 0 ? ` (${batchThreads} of them SCHED_BATCH)` : '';

@@ -16,9 +16,16 @@ const SEMI_SPACE_FLAGS = /--(?:max|min)[-_]semi[-_]space[-_]size|--semi[-_]space
  * 25 ms of a 450 ms start on a 2-core VM. The growth factor is the one young-generation
  * setting V8 still reads after start-up. A semi-space flag in NODE_OPTIONS or on the command
  * line wins.
+ *
+ * Call it after any worker thread has started: V8 applies its flag implications again for
+ * each new isolate, one of which raises the growth factor back to at least 2.
  */
 export function keepYoungGenerationSmall(): void {
   const given = `${process.execArgv.join(' ')} ${process.env['NODE_OPTIONS'] ?? ''}`;
   if (SEMI_SPACE_FLAGS.test(given)) return;
+  // V8 refuses a code cache made under other flags than the start that reads it: the launcher's
+  // cache (bin/code-cache.cjs), when it is still to be written, is written first.
+  const pending = (globalThis as Record<symbol, { writeNow(): void } | undefined>)[Symbol.for('gatehouse.pendingCodeCache')];
+  pending?.writeNow();
   setFlagsFromString('--semi-space-growth-factor=1');
 }
