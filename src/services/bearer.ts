@@ -51,6 +51,24 @@ export class BearerAuthenticator {
   }
 
   /**
+   * The principal for an Authorization header when everything it takes is already in memory
+   * (a token verified before, a revocation list fresh enough, the user's row held) and it has
+   * every scope in `requiredScopes`. Otherwise undefined, having started nothing: authenticate
+   * then gives the answer, or the error. For answers served before the router (see http/fast-path.ts).
+   */
+  heldPrincipal(authorization: string | undefined, requiredScopes: readonly string[]): Principal | undefined {
+    const token = bearerToken(authorization);
+    const claims = token === undefined ? undefined : this.codec.cached(token, epochSeconds(this.clock));
+    // A client token's client is looked up in the store each time.
+    if (claims?.preferred_username === undefined || this.revocations.isRevokedIfKnown(claims.jti) !== false) return undefined;
+    const [by, key] = this.userKey(claims);
+    const user = this.store.users.findHeld?.(by, key);
+    if (user === undefined || !this.admits(claims, user)) return undefined;
+    const principal = { sub: claims.sub, user, scopes: this.stillGranted(scopesOf(claims), user), clientId: claims.client_id, claims };
+    return hasScopes(principal.scopes, requiredScopes) ? principal : undefined;
+  }
+
+  /**
    * Whom a live access token speaks for: signature and claims valid, not revoked, and its
    * user still there and enabled. Throws (or rejects with) BearerError invalid_token
    * otherwise, or Unavailable when revocations cannot be checked (fail closed). Synchronous
@@ -88,7 +106,7 @@ export class BearerAuthenticator {
   }
 
   private withUser(claims: AccessTokenClaims): Principal | Promise<Principal> {
-    const scopes = claims.scope === '' ? [] : claims.scope.split(' ');
+    const scopes = scopesOf(claims);
     // A client token speaks for no user, only for its client, which must still exist: deleting
     // a client ends its own tokens at once, as its users' logins are ended by revocation.
     if (claims.preferred_username === undefined) {
@@ -99,19 +117,27 @@ export class BearerAuthenticator {
     }
     // A user token: the user must still exist and be enabled, so disabling or deleting takes effect at once.
     const users = this.store.users;
-    const [by, key] = this.config.subject === 'username' ? (['username', normaliseUsername(claims.sub)] as const) : (['id', claims.sub] as const);
+    const [by, key] = this.userKey(claims);
     const held = users.findHeld?.(by, key);
     if (held !== undefined) return this.userPrincipal(claims, scopes, held);
     const found = by === 'username' ? users.findByUsername(key) : users.findById(key);
     return found.then((user) => this.userPrincipal(claims, scopes, user));
   }
 
+  private userKey(claims: AccessTokenClaims): readonly ['id' | 'username', string] {
+    return this.config.subject === 'username' ? ['username', normaliseUsername(claims.sub)] : ['id', claims.sub];
+  }
+
   private userPrincipal(claims: AccessTokenClaims, scopes: readonly string[], user: UserRecord | undefined): Principal {
-    if (!user || user.disabled) throw invalidToken();
+    if (!user || !this.admits(claims, user)) throw invalidToken();
+    return { sub: claims.sub, user, scopes: this.stillGranted(scopes, user), clientId: claims.client_id, claims };
+  }
+
+  /** Whether the token's user may still use it: enabled, and the user the token was issued to. */
+  private admits(claims: AccessTokenClaims, user: UserRecord): boolean {
     // By username, a name can be taken again once its user is deleted: a token issued before
     // this user existed was another user's (ids are never reused).
-    if (this.config.subject === 'username' && Math.floor(user.createdAt / 1000) > claims.iat) throw invalidToken();
-    return { sub: claims.sub, user, scopes: this.stillGranted(scopes, user), clientId: claims.client_id, claims };
+    return !user.disabled && !(this.config.subject === 'username' && Math.floor(user.createdAt / 1000) > claims.iat);
   }
 
   /** The token's scopes that the user's roles still give: taking a role away takes its scopes from live tokens too. */
@@ -124,6 +150,10 @@ export class BearerAuthenticator {
     const granted = allowed;
     return scopes.every((s) => granted.has(s)) ? scopes : scopes.filter((s) => granted.has(s));
   }
+}
+
+function scopesOf(claims: AccessTokenClaims): readonly string[] {
+  return claims.scope === '' ? [] : claims.scope.split(' ');
 }
 
 function withScopes(principal: Principal, requiredScopes: readonly string[]): Principal {

@@ -61,6 +61,12 @@ export class RevocationList {
     return this.listed(jti, now);
   }
 
+  /** What isRevoked answers when that needs no read of the store; undefined when it would read (and nothing is read). */
+  isRevokedIfKnown(jti: string): boolean | undefined {
+    const now = this.clock.now();
+    return now - this.lastSuccess > this.maxAgeMs ? undefined : this.listed(jti, now);
+  }
+
   private listed(jti: string, now: number): boolean {
     const expiresAt = this.revoked.get(jti);
     return expiresAt !== undefined && expiresAt > now;

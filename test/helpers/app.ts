@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import { buildApp } from '../../src/http/app.js';
+import type { Metrics } from '../../src/http/plugins/metrics.js';
 import { createLogger } from '../../src/log.js';
 import { createPasswordHasher, type PasswordHasher } from '../../src/passwords/hasher.js';
 import type { Services } from '../../src/services/container.js';
@@ -20,6 +22,7 @@ import { ManualClock } from './clock.js';
 export interface TestApp {
   readonly server: FastifyInstance;
   readonly services: Services;
+  readonly metrics: Metrics;
   readonly store: Store;
   readonly clock: ManualClock;
   readonly config: Config;
@@ -32,6 +35,8 @@ export interface TestAppOptions {
   readonly hasher?: (real: PasswordHasher) => PasswordHasher;
   /** The brute-force counters' store; an in-memory one by default. */
   readonly limiterStore?: LimiterStore;
+  /** The server's logger; a silent one by default. */
+  readonly log?: Logger;
 }
 
 /** A whole server on a temp SQLite file and a manual clock, for fastify.inject() tests. */
@@ -41,16 +46,17 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   const clock = new ManualClock(Date.now());
   const store = openSqliteStore(path.join(dir, 'gatehouse.db'));
   await store.migrate();
-  const log = createLogger('silent');
+  const log = options.log ?? createLogger('silent');
   const keys = await Keyring.open(config, store, clock, log);
   const real = createPasswordHasher(config.argon2);
   const hasher = options.hasher ? options.hasher(real) : real;
   const audit = new Audit(store, clock, log);
-  const { server, services } = await buildApp(config, { store, clock, hasher, keys, audit, limits: new LoginLimiter(options.limiterStore ?? new MemoryLimiterStore(), loginLimitPolicy(config)), log });
+  const { server, services, metrics } = await buildApp(config, { store, clock, hasher, keys, audit, limits: new LoginLimiter(options.limiterStore ?? new MemoryLimiterStore(), loginLimitPolicy(config)), log });
   await server.ready();
   return {
     server,
     services,
+    metrics,
     store,
     clock,
     config,

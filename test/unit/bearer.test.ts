@@ -31,6 +31,22 @@ describe('BearerAuthenticator', () => {
     assert.deepEqual(again.scopes.includes('me'), true);
   });
 
+  it('gives a held principal only when all it takes is in memory, starting nothing otherwise', async () => {
+    const res = await postForm(app, '/token', { username: 'alice', password: 'alice password' });
+    const fresh = `Bearer ${(res.json() as { access_token: string }).access_token}`;
+    const bearer = app.services.bearer;
+    assert.equal(bearer.heldPrincipal(fresh, ['me']), undefined, 'not verified yet');
+    assert.equal(bearer.heldPrincipal(fresh, ['me']), undefined, 'asking did not verify it');
+    const verified = await settle(bearer.authenticate(fresh, ['me']));
+    assert.deepEqual(bearer.heldPrincipal(fresh, ['me']), verified);
+    assert.equal(bearer.heldPrincipal(fresh, ['admin']), undefined, 'a scope it lacks');
+    for (const header of [undefined, '', 'Basic Og==', 'Bearer ', 'Bearer not-a-jwt']) assert.equal(bearer.heldPrincipal(header, []), undefined);
+    await app.services.users.update(aliceId, { disabled: true });
+    await settle(bearer.authenticate(fresh)).catch(() => undefined); // holds the disabled row again
+    assert.equal(bearer.heldPrincipal(fresh, ['me']), undefined, 'a disabled user');
+    await app.services.users.update(aliceId, { disabled: false });
+  });
+
   it('refuses a missing scope, and a disabled user, at once on the synchronous path too', async () => {
     await settle(app.services.bearer.authenticate(`Bearer ${token}`));
     assert.throws(

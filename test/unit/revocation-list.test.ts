@@ -51,6 +51,22 @@ describe('RevocationList', () => {
     assert.equal(await there.isRevoked('shared'), false);
   });
 
+  it('answers isRevokedIfKnown from memory only: undefined, with no read, once stale', async () => {
+    const clock = new ManualClock();
+    const { store, reads } = counting(opened.store.revocations);
+    const list = new RevocationList(store, clock, 2);
+    assert.equal(list.isRevokedIfKnown('a'), undefined, 'never read yet');
+    assert.equal(reads(), 0);
+    await list.revoke({ jti: 'a', expiresAt: clock.now() + 60_000 });
+    await list.refresh();
+    assert.equal(list.isRevokedIfKnown('a'), true);
+    assert.equal(list.isRevokedIfKnown('b'), false);
+    clock.advance(list.maxAgeMs + 1);
+    assert.equal(list.isRevokedIfKnown('a'), undefined);
+    assert.equal(list.isRevokedIfKnown('b'), undefined);
+    assert.equal(reads(), 1);
+  });
+
   it('reads the store on a check when stale, and fails closed while it cannot', async () => {
     const clock = new ManualClock();
     let down = false;

@@ -48,7 +48,7 @@ export class Metrics {
    * method and status class; after that a request costs one map lookup and an increment.
    */
   counterFor(route: string): onResponseHookHandler {
-    const http = this.http;
+    const metrics = this;
     const byMethod = new Map<string, Array<Series | undefined>>();
     return function countResponse(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
       let slots = byMethod.get(request.method);
@@ -56,11 +56,15 @@ export class Metrics {
         slots = [];
         byMethod.set(request.method, slots);
       }
-      const index = Math.trunc(reply.statusCode / 100);
-      const series = (slots[index] ??= http.series(route, request.method, STATUS_CLASSES[index] ?? 'other'));
+      const series = (slots[Math.trunc(reply.statusCode / 100)] ??= metrics.answers(route, request.method, reply.statusCode));
       series.value++;
       done();
     };
+  }
+
+  /** The series counting a route's answers of this method and status (its class): what counterFor's hook adds to. */
+  answers(route: string, method: string, statusCode: number): Series {
+    return this.http.series(route, method, STATUS_CLASSES[Math.trunc(statusCode / 100)] ?? 'other');
   }
 
   /** This process's figures, for the worker that answers a scrape of a cluster to add up. */
@@ -111,8 +115,7 @@ export interface MetricsSnapshot {
  * and status class, and every counted audit event. Register before any route: the
  * counting hook is attached to each route as it is added.
  */
-export function registerMetrics(app: FastifyInstance, audit: Audit): Metrics {
-  const metrics = new Metrics();
+export function registerMetrics(app: FastifyInstance, audit: Audit, metrics = new Metrics()): Metrics {
   audit.onRecord((event) => metrics.count(event));
   app.addHook('onRoute', (route) => {
     const hook = metrics.counterFor(route.url);

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Config } from '../../config.js';
 
@@ -16,18 +17,49 @@ const DOCS_CSP =
 const CORS_METHODS = 'GET, POST, PATCH, DELETE, OPTIONS';
 const CORS_HEADERS = 'Authorization, Content-Type';
 
-function setDocumentHeaders(reply: FastifyReply, csp: string): FastifyReply {
-  return reply
-    .header('x-content-type-options', 'nosniff')
-    .header('referrer-policy', 'no-referrer')
-    .header('x-frame-options', 'DENY')
-    .header('cross-origin-opener-policy', 'same-origin')
-    .header('content-security-policy', csp);
+export type Headers = ReadonlyArray<readonly [name: string, value: string]>;
+
+function documentHeaders(csp: string): Headers {
+  return [
+    ['x-content-type-options', 'nosniff'],
+    ['referrer-policy', 'no-referrer'],
+    ['x-frame-options', 'DENY'],
+    ['cross-origin-opener-policy', 'same-origin'],
+    ['content-security-policy', csp],
+  ];
+}
+
+const API_HEADERS = documentHeaders(API_CSP);
+const DOCS_HEADERS = documentHeaders(DOCS_CSP);
+
+function setDocumentHeaders(reply: FastifyReply, headers: Headers): FastifyReply {
+  for (const [name, value] of headers) reply.header(name, value);
+  return reply;
 }
 
 /** The headers of an API answer, for the answers that no hook sees (the router's own refusals). */
 export function withApiSecurityHeaders(reply: FastifyReply): FastifyReply {
-  return setDocumentHeaders(reply, API_CSP);
+  return setDocumentHeaders(reply, API_HEADERS);
+}
+
+/**
+ * What the onSend hook below adds to an API answer that sets no Cache-Control of its own, in
+ * the order it adds them, for answers sent before the router (see http/fast-path.ts), and
+ * which requests those are all it adds: not one with an Origin when CORS is on, nor one whose
+ * protocol a trusted proxy may report as https.
+ */
+export interface PlainApiHeaders {
+  readonly headers: Headers;
+  appliesTo(request: IncomingMessage): boolean;
+}
+
+export function plainApiHeaders(config: Config): PlainApiHeaders {
+  const cors = config.corsOrigins.length > 0;
+  const proxied = config.trustProxy !== false;
+  return {
+    headers: [...API_HEADERS, ['cache-control', 'no-store']],
+    appliesTo: (request) => !(cors && request.headers.origin !== undefined) && !(proxied && request.headers['x-forwarded-proto'] !== undefined),
+  };
 }
 
 /**
@@ -58,7 +90,7 @@ export function registerSecurityHeaders(app: FastifyInstance, config: Config): v
   // Callback style: an async hook costs every answer a promise for nothing asynchronous.
   app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload, done) => {
     const docs = request.url === '/docs' || request.url.startsWith('/docs/');
-    setDocumentHeaders(reply, docs ? DOCS_CSP : API_CSP);
+    setDocumentHeaders(reply, docs ? DOCS_HEADERS : API_HEADERS);
     if (!docs && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
     // RFC 6797: only over TLS (directly, or as a trusted proxy reports it).
     if (request.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
