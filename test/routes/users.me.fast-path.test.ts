@@ -6,9 +6,12 @@ import { after, before, describe, it } from 'node:test';
 import { createLogger } from '../../src/log.js';
 import { createTestApp, postForm, type TestApp, type TestAppOptions } from '../helpers/app.js';
 
-// A cached GET /users/me is answered ahead of Fastify's router (src/http/fast-path.ts). fastify.inject()
-// never reaches that code, so these tests talk real HTTP, and they tell which path answered by
-// counting the calls of the route guard's BearerAuthenticator.authenticate.
+// GET /users/me is answered ahead of Fastify's router (src/http/fast-path.ts). fastify.inject()
+// never reaches that code, so these tests talk real HTTP. They tell which path answered by
+// counting the token checks (BearerAuthenticator.authenticate): the route's guard makes one for
+// every request that reaches it, unless the early answer handed it a verdict; the early answer
+// makes one for a token it has not verified before, none for one it has. `/users/me/` (a
+// trailing slash) always goes through the route.
 
 interface Answer {
   readonly status: number;
@@ -20,9 +23,9 @@ interface Answer {
 interface Served {
   readonly app: TestApp;
   readonly url: string;
-  /** Requests that reached the route's guard so far. */
-  routed(): number;
-  get(authorization: string | undefined, extra?: Record<string, string>): Promise<Answer>;
+  /** Token checks so far. */
+  checks(): number;
+  get(authorization: string | undefined, extra?: Record<string, string>, path?: string): Promise<Answer>;
   login(username: string, password: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -31,9 +34,9 @@ async function serve(env: Record<string, string> = {}, options: TestAppOptions =
   const app = await createTestApp(env, options);
   const bearer = app.services.bearer;
   const authenticate = bearer.authenticate.bind(bearer);
-  let routed = 0;
+  let checks = 0;
   bearer.authenticate = (...args) => {
-    routed++;
+    checks++;
     return authenticate(...args);
   };
   await app.server.listen({ host: '127.0.0.1', port: 0 });
@@ -42,12 +45,12 @@ async function serve(env: Record<string, string> = {}, options: TestAppOptions =
   return {
     app,
     url: `http://127.0.0.1:${port}`,
-    routed: () => routed,
-    get: (authorization, extra = {}) =>
+    checks: () => checks,
+    get: (authorization, extra = {}, path = '/users/me') =>
       new Promise((resolve, reject) => {
         const headers = { ...(authorization === undefined ? {} : { authorization }), ...extra };
         http
-          .get({ host: '127.0.0.1', port, path: '/users/me', agent, headers }, (res) => {
+          .get({ host: '127.0.0.1', port, path, agent, headers }, (res) => {
             let body = '';
             res.setEncoding('utf8');
             res.on('data', (chunk: string) => (body += chunk));
@@ -81,32 +84,43 @@ describe('GET /users/me ahead of the router', () => {
   });
   after(() => s.close());
 
-  it('answers a token seen before without the router, with the route’s status, headers and body byte for byte', async () => {
+  it('answers with the route’s status, headers and body byte for byte: a new token once checked, a known one at once', async () => {
+    const route = await s.get(await s.login('zoe', 'correct horse'), {}, '/users/me/');
+    assert.equal(route.status, 200, route.body);
     const token = await s.login('zoe', 'correct horse');
-    const routed = s.routed();
+    const checks = s.checks();
     const first = await s.get(token);
-    assert.equal(s.routed(), routed + 1, 'a token not seen before goes through the route');
+    assert.equal(s.checks(), checks + 1, 'a new token is checked once, and not again by the route');
     const second = await s.get(token);
     const third = await s.get(token);
-    assert.equal(s.routed(), routed + 1, 'the same token again is answered ahead of the router');
-    assert.equal(first.status, 200, first.body);
-    assert.deepEqual(second, first);
-    assert.deepEqual(third, first);
-    assert.deepEqual(JSON.parse(first.body).full_name, 'Zoë "Z" Ångström \\ 東京');
-    assert.ok(first.headers.includes('cache-control: no-store'), first.headers.join('\n'));
-    assert.ok(first.headers.includes("content-security-policy: default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"));
+    assert.equal(s.checks(), checks + 1, 'a token verified before needs no check');
+    assert.deepEqual(first, route);
+    assert.deepEqual(second, route);
+    assert.deepEqual(third, route);
+    assert.deepEqual(JSON.parse(route.body).full_name, 'Zoë "Z" Ångström \\ 東京');
+    assert.ok(route.headers.includes('cache-control: no-store'), route.headers.join('\n'));
+    assert.ok(route.headers.includes("content-security-policy: default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"));
+  });
+
+  it('hands a token refused by its signature to the route with that verdict: one signature check, the route’s answer', async () => {
+    const token = await s.login('zoe', 'correct horse');
+    const forged = `${token.slice(0, token.lastIndexOf('.') + 1)}${'A'.repeat(86)}`;
+    const checks = s.checks();
+    const res = await s.get(forged);
+    assert.equal(s.checks(), checks + 1, 'checked once');
+    assert.equal(res.status, 401);
+    assert.ok(res.headers.includes('www-authenticate: Bearer error="invalid_token"'), res.headers.join('\n'));
+    assert.deepEqual(JSON.parse(res.body), { detail: 'Could not validate credentials' });
+    assert.deepEqual(res, await s.get(forged, {}, '/users/me/'));
   });
 
   it('counts its answers in the route’s series of /metrics', async () => {
     const token = await s.login('zoe', 'correct horse');
-    await s.get(token);
-    const before = s.app.metrics.render();
-    const routed = s.routed();
-    await s.get(token);
-    await s.get(token);
-    assert.equal(s.routed(), routed);
     const series = 'gatehouse_http_requests_total{route="/users/me",method="GET",status="2xx"}';
-    assert.equal(sample(s.app.metrics.render(), series) - sample(before, series), 2);
+    const before = sample(s.app.metrics.render(), series);
+    await s.get(token);
+    await s.get(token);
+    assert.equal(sample(s.app.metrics.render(), series) - before, 2);
   });
 
   it('shows a changed profile at once', async () => {
@@ -124,15 +138,14 @@ describe('GET /users/me ahead of the router', () => {
     const token = await s.login('yann', 'correct horse');
     assert.equal((await s.get(token)).status, 200);
 
-    const expectations: Array<[string, string | undefined, number]> = [
-      ['no token', undefined, 401],
-      ['not a bearer token', 'Basic Og==', 401],
-      ['a bad signature', `${token.slice(0, -4)}AAAA`, 401],
-    ];
-    for (const [what, authorization, status] of expectations) {
-      const routed = s.routed();
-      assert.equal((await s.get(authorization)).status, status, what);
-      assert.equal(s.routed(), routed + 1, what);
+    for (const [what, authorization] of [
+      ['no token', undefined],
+      ['not a bearer token', 'Basic Og=='],
+      ['not a JWT', 'Bearer not-a-jwt'],
+    ] as const) {
+      const res = await s.get(authorization);
+      assert.equal(res.status, 401, what);
+      assert.deepEqual(res, await s.get(authorization, {}, '/users/me/'), what);
     }
 
     const yann = await s.app.services.users.getByUsername('yann');
@@ -174,15 +187,15 @@ describe('GET /users/me when the answer depends on more than the token', () => {
       await s.app.services.users.create({ username: 'zoe', password: 'correct horse' });
       const token = await s.login('zoe', 'correct horse');
       const plain = await s.get(token);
-      const routed = s.routed();
+      const checks = s.checks();
       const cors = await s.get(token, { origin: 'https://app.example.com' });
       assert.ok(cors.headers.includes('access-control-allow-origin: https://app.example.com'), cors.headers.join('\n'));
       assert.ok(cors.headers.includes('vary: Origin'));
       const tls = await s.get(token, { 'x-forwarded-proto': 'https' });
       assert.ok(tls.headers.includes('strict-transport-security: max-age=31536000; includeSubDomains'), tls.headers.join('\n'));
-      assert.equal(s.routed(), routed + 2);
+      assert.equal(s.checks(), checks + 2, 'the route checked each');
       assert.deepEqual(await s.get(token), plain);
-      assert.equal(s.routed(), routed + 2, 'a request without either is answered ahead of the router');
+      assert.equal(s.checks(), checks + 2, 'a request without either is answered ahead of the router');
     } finally {
       await s.close();
     }
@@ -200,9 +213,9 @@ describe('GET /users/me when the answer depends on more than the token', () => {
     try {
       await s.app.services.users.create({ username: 'zoe', password: 'correct horse' });
       const token = await s.login('zoe', 'correct horse');
-      const routed = s.routed();
+      const checks = s.checks();
       for (let i = 0; i < 3; i++) assert.equal((await s.get(token)).status, 200);
-      assert.equal(s.routed(), routed + 3);
+      assert.equal(s.checks(), checks + 3, 'the route checked each');
       const completed = lines.map((line) => JSON.parse(line) as { msg: string; req?: { path?: string } }).filter((l) => l.msg === 'incoming request' && l.req?.path === '/users/me');
       assert.equal(completed.length, 3);
     } finally {

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest, HookHandlerDoneFunction, onRequestHookHandler } from 'fastify';
 import type { Actor } from '../../services/audit.js';
 import type { BearerAuthenticator, Principal } from '../../services/bearer.js';
+import { earlyVerdict } from '../fast-path.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,6 +18,11 @@ export function requireScopes(bearer: BearerAuthenticator, ...scopes: string[]):
   // Callback style: a request authenticated synchronously (a cached token and user) goes on
   // at once; otherwise Fastify waits on the one promise authenticate returns, not on a second.
   return function guard(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const verdict = earlyVerdict(request.raw);
+    if (verdict !== undefined) {
+      done(verdict);
+      return;
+    }
     let principal: Principal | Promise<Principal>;
     try {
       principal = bearer.authenticate(request.headers.authorization, scopes);
