@@ -14,9 +14,10 @@ const PENDING_CODE_CACHE = Symbol.for('gatehouse.pendingCodeCache');
 /**
  * Loads `file` as the CommonJS module it is, compiled from the code cache at `${file}.cache`
  * when it was made from this very source and V8 accepts it (same V8 version and flags). When
- * there is none, or it was rejected, and `writeCacheAfterMs` is given, the cache is written that long after the bundle ran,
- * so that it holds the functions compiled by then too, not just the top level; an unref'd
- * timer, so a process that is done by then exits without one. Where the bundle's directory is
+ * there is none, or it was rejected, and `writeCacheAfterMs` is given, the cache is written that
+ * long after the bundle ran (or sooner, when the bundle asks: see PENDING_CODE_CACHE), so that
+ * it holds the functions compiled by then too, not just the top level; an unref'd timer, so a
+ * process that is done by then exits without one. Where the bundle's directory is
  * not writable there is simply no cache.
  * Returns how the cache was used: 'accepted', 'rejected' or 'none'.
  */

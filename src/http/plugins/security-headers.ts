@@ -17,9 +17,10 @@ const DOCS_CSP =
 const CORS_METHODS = 'GET, POST, PATCH, DELETE, OPTIONS';
 const CORS_HEADERS = 'Authorization, Content-Type';
 
-export type Headers = ReadonlyArray<readonly [name: string, value: string]>;
+/** Header names and values, in the order they are set. */
+type HeaderList = ReadonlyArray<readonly [name: string, value: string]>;
 
-function documentHeaders(csp: string): Headers {
+function documentHeaders(csp: string): HeaderList {
   return [
     ['x-content-type-options', 'nosniff'],
     ['referrer-policy', 'no-referrer'],
@@ -32,7 +33,7 @@ function documentHeaders(csp: string): Headers {
 const API_HEADERS = documentHeaders(API_CSP);
 const DOCS_HEADERS = documentHeaders(DOCS_CSP);
 
-function setDocumentHeaders(reply: FastifyReply, headers: Headers): FastifyReply {
+function setDocumentHeaders(reply: FastifyReply, headers: HeaderList): FastifyReply {
   for (const [name, value] of headers) reply.header(name, value);
   return reply;
 }
@@ -49,7 +50,7 @@ export function withApiSecurityHeaders(reply: FastifyReply): FastifyReply {
  * protocol a trusted proxy may report as https.
  */
 export interface PlainApiHeaders {
-  readonly headers: Headers;
+  readonly headers: HeaderList;
   appliesTo(request: IncomingMessage): boolean;
 }
 
