@@ -122,6 +122,7 @@ export interface VerifyOptions {
 /** A compact JWS whose header passed every check, its signature not yet verified. */
 interface CheckedJws {
   readonly header: Readonly<Record<string, unknown>>;
+  readonly checked: CheckedHeader;
   readonly payloadPart: string;
   readonly signingInput: Buffer;
   readonly sig: Buffer;
@@ -132,6 +133,7 @@ interface CheckedJws {
 export function verifyCompact(token: string, options: VerifyOptions): DecodedJws {
   const jws = checkCompact(token, options);
   if (!verifySignature(jws.signingInput, jws.sig, jws.key)) throw signatureInvalid();
+  keepHeader(options, jws.checked);
   return { header: jws.header, payload: parseJsonObject(jws.payloadPart, 'payload') };
 }
 
@@ -144,6 +146,7 @@ export function verifyCompactAsync(token: string, options: VerifyOptions): Promi
   const jws = checkCompact(token, options);
   return verifySignatureAsync(jws.signingInput, jws.sig, jws.key).then((valid) => {
     if (!valid) throw signatureInvalid();
+    keepHeader(options, jws.checked);
     return { header: jws.header, payload: parseJsonObject(jws.payloadPart, 'payload') };
   });
 }
@@ -160,10 +163,48 @@ function checkCompact(token: string, options: VerifyOptions): CheckedJws {
   const headerPart = token.slice(0, first);
   const payloadPart = token.slice(first + 1, second);
   const signaturePart = token.slice(second + 1);
-  if (!BASE64URL.test(headerPart) || !BASE64URL.test(payloadPart) || !BASE64URL.test(signaturePart)) {
-    throw new JwtError('ERR_JWT_MALFORMED', 'token segments must be base64url');
+  const checked = checkedHeader(headerPart, payloadPart, signaturePart, options);
+  // The key is looked up for every token: a key retired since the header was first checked is gone.
+  const key = options.keyFor(checked.kid);
+  if (!key) throw new JwtError('ERR_JWKS_NO_MATCHING_KEY', 'no key matches the token');
+  if (key.alg !== checked.alg) throw new JwtError('ERR_JWS_ALG_NOT_ALLOWED', 'algorithm not allowed');
+  const signingInput = Buffer.from(token.slice(0, second));
+  return { header: checked.header, checked, payloadPart, signingInput, sig: Buffer.from(signaturePart, 'base64url'), key };
+}
+
+/** A protected header that passed every check that does not depend on the keys held. */
+interface CheckedHeader {
+  readonly segment: string;
+  readonly header: Readonly<Record<string, unknown>>;
+  readonly alg: string;
+  readonly kid: string;
+}
+
+/**
+ * Headers of tokens whose signature verified, by their exact segment, per set of options. Every
+ * token one key signs carries the same header, so a token never seen before has only its
+ * payload decoded and parsed, not its header too. Only a verified token's header is kept, so a
+ * flood of forged headers cannot fill it; when full (keys rotated that often) it starts over.
+ */
+const verifiedHeaders = new WeakMap<VerifyOptions, Map<string, CheckedHeader>>();
+const MAX_VERIFIED_HEADERS = 32;
+
+function keepHeader(options: VerifyOptions, checked: CheckedHeader): void {
+  let known = verifiedHeaders.get(options);
+  if (known === undefined) verifiedHeaders.set(options, (known = new Map()));
+  else if (known.has(checked.segment)) return;
+  else if (known.size >= MAX_VERIFIED_HEADERS) known.clear();
+  known.set(checked.segment, checked);
+}
+
+function checkedHeader(headerPart: string, payloadPart: string, signaturePart: string, options: VerifyOptions): CheckedHeader {
+  const checked = verifiedHeaders.get(options)?.get(headerPart);
+  if (checked !== undefined) {
+    if (!BASE64URL.test(payloadPart) || !BASE64URL.test(signaturePart)) throw segmentsNotBase64url();
+    return checked;
   }
-  const header = parseJsonObject(headerPart, 'header');
+  if (!BASE64URL.test(headerPart) || !BASE64URL.test(payloadPart) || !BASE64URL.test(signaturePart)) throw segmentsNotBase64url();
+  const header = Object.freeze(parseJsonObject(headerPart, 'header'));
   const alg = header['alg'];
   if (typeof alg !== 'string' || !(options.algorithms as readonly string[]).includes(alg)) {
     throw new JwtError('ERR_JWS_ALG_NOT_ALLOWED', 'algorithm not allowed');
@@ -174,12 +215,11 @@ function checkCompact(token: string, options: VerifyOptions): CheckedJws {
     throw new JwtError('ERR_JWT_TYP', 'unexpected token type');
   }
   const kid = header['kid'];
-  const key = typeof kid === 'string' && kid.length <= 128 ? options.keyFor(kid) : undefined;
-  if (!key) throw new JwtError('ERR_JWKS_NO_MATCHING_KEY', 'no key matches the token');
-  if (key.alg !== alg) throw new JwtError('ERR_JWS_ALG_NOT_ALLOWED', 'algorithm not allowed');
-  const signingInput = Buffer.from(token.slice(0, second));
-  return { header, payloadPart, signingInput, sig: Buffer.from(signaturePart, 'base64url'), key };
+  if (typeof kid !== 'string' || kid.length > 128) throw new JwtError('ERR_JWKS_NO_MATCHING_KEY', 'no key matches the token');
+  return { segment: headerPart, header, alg, kid };
 }
+
+const segmentsNotBase64url = (): JwtError => new JwtError('ERR_JWT_MALFORMED', 'token segments must be base64url');
 
 function parseJsonObject(segment: string, what: string): Record<string, unknown> {
   let value: unknown;

@@ -91,3 +91,62 @@ describe('verification on the thread pool', () => {
     });
   }
 });
+
+describe('headers of verified tokens', () => {
+  const code = (run: () => unknown): string | undefined => {
+    try {
+      run();
+      return undefined;
+    } catch (error) {
+      assert.ok(error instanceof JwtError, String(error));
+      return error.code;
+    }
+  };
+
+  it('gives every token the same verdict once its header has been seen on a verified token', () => {
+    const opts = { ...options };
+    const token = signRaw(HEADER, '{"sub":"a"}');
+    const [head, body, sig] = token.split('.') as [string, string, string];
+    const cases: Array<[string, string, string | undefined]> = [
+      ['valid', token, undefined],
+      ['another valid token', signRaw(HEADER, '{"sub":"b"}'), undefined],
+      ['tampered payload', `${head}.${encodeSegment({ sub: 'b' })}.${sig}`, 'ERR_JWS_SIGNATURE_INVALID'],
+      ['payload not base64url', `${head}.${body}*.${sig}`, 'ERR_JWT_MALFORMED'],
+      ['signature not base64url', `${head}.${body}.${sig}=`, 'ERR_JWT_MALFORMED'],
+      ['payload not JSON', signRaw(HEADER, 'sub'), 'ERR_JWT_MALFORMED'],
+      ['critical extension', signRaw('{"alg":"ES256","typ":"at+jwt","kid":"k1","crit":["exp"]}', '{}'), 'ERR_JWS_CRIT'],
+      ['other type', signRaw('{"alg":"ES256","typ":"JWT","kid":"k1"}', '{}'), 'ERR_JWT_TYP'],
+    ];
+    const first = cases.map(([, candidate]) => code(() => verifyCompact(candidate, opts)));
+    const again = cases.map(([, candidate]) => code(() => verifyCompact(candidate, opts)));
+    assert.deepEqual(first, cases.map(([, , expected]) => expected));
+    assert.deepEqual(again, first);
+  });
+
+  it('looks the key up for every token, so a retired key refuses tokens whose header was seen before', async () => {
+    const keys = new Map([['k1', verifier]]);
+    const opts = { algorithms: ['ES256' as const], types: ['at+jwt'], keyFor: (kid: string) => keys.get(kid) };
+    const token = signRaw(HEADER, '{"sub":"a"}');
+    assert.deepEqual((await verifyCompactAsync(token, opts)).payload, { sub: 'a' });
+    keys.delete('k1');
+    assert.equal(code(() => verifyCompact(token, opts)), 'ERR_JWKS_NO_MATCHING_KEY');
+    await assert.rejects(
+      async () => verifyCompactAsync(signRaw(HEADER, '{"sub":"b"}'), opts),
+      (e: unknown) => e instanceof JwtError && e.code === 'ERR_JWKS_NO_MATCHING_KEY',
+    );
+    // A key of another algorithm under the same kid is refused too.
+    keys.set('k1', { kid: 'k1', alg: 'EdDSA', key: generateKeyPairSync('ed25519').publicKey });
+    assert.equal(code(() => verifyCompact(token, opts)), 'ERR_JWS_ALG_NOT_ALLOWED');
+  });
+
+  it('keeps verifying when more distinct headers verify than it holds', () => {
+    const opts = { ...options };
+    const headers = Array.from({ length: 80 }, (_, i) => `{"alg":"ES256","typ":"at+jwt","kid":"k1","n":${i}}`);
+    for (const round of [1, 2]) {
+      for (const header of headers) assert.equal(code(() => verifyCompact(signRaw(header, `{"r":${round}}`), opts)), undefined, header);
+    }
+    const decoded = verifyCompact(signRaw(headers[0]!, '{}'), opts);
+    assert.deepEqual(decoded.header, { alg: 'ES256', typ: 'at+jwt', kid: 'k1', n: 0 });
+    assert.ok(Object.isFrozen(decoded.header), 'a header shared between tokens cannot be changed by one of them');
+  });
+});
