@@ -133,7 +133,11 @@ export class TokenVerifier {
     this.log = options.log;
     this.leeway = numberOption('leeway', options.leeway, DEFAULT_LEEWAY_S, 0, 600);
     this.rules = { issuer, audience: audienceList(options.audience), leeway: this.leeway };
-    this.cache = new VerifiedTokenCache(numberOption('cacheSize', options.cacheSize, DEFAULT_CACHE_SIZE, 0, 10_000_000));
+    this.cache = new VerifiedTokenCache({
+      maxEntries: numberOption('cacheSize', options.cacheSize, DEFAULT_CACHE_SIZE, 0, 10_000_000),
+      // An introspection answer costs a round trip to the issuer, far more than an entry: keep it at once.
+      admitAtFirstSet: options.introspection !== undefined,
+    });
     const timeoutMs = numberOption('httpTimeout', options.httpTimeout, DEFAULT_TIMEOUT_S, 0.1, 120) * 1000;
     const fetcher: Fetch = options.fetch ?? ((input, init) => fetch(input, init));
 

@@ -7,6 +7,12 @@ export interface VerifiedTokenCacheLimits {
    * and tokens of some kilobytes several times that.
    */
   readonly maxBytes?: number;
+  /**
+   * Keep a token from the first time it is set, not from the second (see VerifiedTokenCache
+   * on admission): for answers that cost far more than an entry, such as an introspection
+   * round trip to the issuer.
+   */
+  readonly admitAtFirstSet?: boolean;
 }
 
 /**
@@ -27,6 +33,15 @@ interface Entry<T> {
  * Tokens already verified, so a client reusing its token skips the signature check.
  * Bounded by count and by size (oldest entries go first) and expiry-aware: an entry never
  * outlives its token, and revocation evicts by jti.
+ *
+ * Admission: a token is kept from its second verification on. A token used only once (a
+ * client that logs in before every call, a burst of one-time tokens, each a new token) then
+ * takes no entry, costs no garbage collection for one, and pushes no token that clients do
+ * reuse out of the cache; a reused token pays one more signature check, once. The first
+ * verification only leaves a 32-bit fingerprint of the token in a fixed table (one slot per
+ * fingerprint, overwritten by later ones; no objects), which the second finds. Two tokens
+ * sharing a fingerprint only admit one of them at its first verification, as without
+ * admission.
  */
 export class VerifiedTokenCache<T extends { readonly jti?: unknown }> {
   /** By keyOf(token); each entry holds its whole token, which a hit must equal. */
@@ -41,11 +56,16 @@ export class VerifiedTokenCache<T extends { readonly jti?: unknown }> {
   private readonly maxEntries: number;
   private readonly maxBytes: number;
   private bytes = 0;
+  /** Fingerprints of tokens verified once (see admission above); undefined: admit at once. */
+  private readonly seenOnce: Uint32Array | undefined;
 
   constructor(limits: VerifiedTokenCacheLimits | number = 10_000) {
-    const { maxEntries, maxBytes = Number.POSITIVE_INFINITY } = typeof limits === 'number' ? { maxEntries: limits } : limits;
+    const { maxEntries, maxBytes = Number.POSITIVE_INFINITY, admitAtFirstSet = false } = typeof limits === 'number' ? { maxEntries: limits } : limits;
     this.maxEntries = maxEntries;
     this.maxBytes = maxBytes;
+    // Four slots an entry: a fingerprint lasts, on average, while four cache-fulls of other
+    // tokens are verified once.
+    this.seenOnce = admitAtFirstSet || maxEntries <= 0 ? undefined : new Uint32Array(slotsFor(maxEntries));
   }
 
   get(token: string, now: number): T | undefined {
@@ -59,9 +79,10 @@ export class VerifiedTokenCache<T extends { readonly jti?: unknown }> {
     return entry.value;
   }
 
+  /** Records a verified token; kept from its second verification on (see admission above). */
   set(token: string, value: T, expiresAt: number): void {
     const cost = costOf(token);
-    if (this.maxEntries <= 0 || cost > this.maxBytes) return;
+    if (this.maxEntries <= 0 || cost > this.maxBytes || !this.admits(token)) return;
     const key = keyOf(token);
     this.delete(key);
     while (this.entries.size > 0 && (this.entries.size >= this.maxEntries || this.bytes + cost > this.maxBytes)) {
@@ -99,6 +120,16 @@ export class VerifiedTokenCache<T extends { readonly jti?: unknown }> {
     return this.bytes;
   }
 
+  /** Whether a token's fingerprint was left by an earlier verification; leaves it there otherwise. */
+  private admits(token: string): boolean {
+    if (this.seenOnce === undefined) return true;
+    const print = fingerprintOf(token);
+    const slot = (print >>> 1) & (this.seenOnce.length - 1); // bit 0 is always set
+    if (this.seenOnce[slot] === print) return true;
+    this.seenOnce[slot] = print;
+    return false;
+  }
+
   /** Deletes the oldest live entry; false only if `order` had none (every live entry is in it). */
   private evictOldest(): boolean {
     let evicted = false;
@@ -123,6 +154,22 @@ export class VerifiedTokenCache<T extends { readonly jti?: unknown }> {
     const entry = this.entries.get(key);
     if (entry !== undefined && this.entries.delete(key)) this.bytes -= costOf(entry.token);
   }
+}
+
+/** Four slots an entry, a power of two, from 1,024 up to 65,536 (256 KB). */
+function slotsFor(maxEntries: number): number {
+  return 2 ** Math.min(16, Math.max(10, Math.ceil(Math.log2(maxEntries * 4))));
+}
+
+/**
+ * FNV-1a over the token's last 16 characters, all signature (see keyOf), never 0 (an empty
+ * slot). Not secret: the worst a chosen collision does is admit a token at its first
+ * verification, and only verified tokens reach the cache.
+ */
+function fingerprintOf(token: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = Math.max(0, token.length - 16); i < token.length; i++) hash = Math.imul(hash ^ token.charCodeAt(i), 0x01000193);
+  return (hash | 1) >>> 0;
 }
 
 function costOf(token: string): number {

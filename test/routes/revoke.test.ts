@@ -21,7 +21,7 @@ describe('POST /revoke (RFC 7009)', () => {
 
   it('revokes an access token by jti: Gatehouse’s routes stop accepting it at once, even from the verified cache', async () => {
     const { access_token: token } = await login();
-    assert.equal((await me(token)).statusCode, 200); // now in the verified-token cache
+    for (const _ of [1, 2]) assert.equal((await me(token)).statusCode, 200); // verified twice: now in the verified-token cache
     const res = await revoke({ token, token_type_hint: 'access_token' });
     assert.equal(res.statusCode, 200);
     assert.equal(res.body, '');

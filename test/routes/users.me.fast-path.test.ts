@@ -10,8 +10,9 @@ import { createTestApp, postForm, type TestApp, type TestAppOptions } from '../h
 // never reaches that code, so these tests talk real HTTP. They tell which path answered by
 // counting the token checks (BearerAuthenticator.authenticate): the route's guard makes one for
 // every request that reaches it, unless the early answer handed it a verdict; the early answer
-// makes one for a token it has not verified before, none for one it has. `/users/me/` (a
-// trailing slash) always goes through the route.
+// makes one for a token not in the verified-token cache, none for one that is (a token is
+// kept from its second verification on). `/users/me/` (a trailing slash) always goes through
+// the route.
 
 interface Answer {
   readonly status: number;
@@ -92,11 +93,11 @@ describe('GET /users/me ahead of the router', () => {
     const first = await s.get(token);
     assert.equal(s.checks(), checks + 1, 'a new token is checked once, and not again by the route');
     const second = await s.get(token);
+    assert.equal(s.checks(), checks + 2, 'verified again, and kept from now on');
     const third = await s.get(token);
-    assert.equal(s.checks(), checks + 1, 'a token verified before needs no check');
-    assert.deepEqual(first, route);
-    assert.deepEqual(second, route);
-    assert.deepEqual(third, route);
+    const fourth = await s.get(token);
+    assert.equal(s.checks(), checks + 2, 'a token in the cache needs no check');
+    for (const answer of [first, second, third, fourth]) assert.deepEqual(answer, route);
     assert.deepEqual(JSON.parse(route.body).full_name, 'Zoë "Z" Ångström \\ 東京');
     assert.ok(route.headers.includes('cache-control: no-store'), route.headers.join('\n'));
     assert.ok(route.headers.includes("content-security-policy: default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"));

@@ -25,6 +25,9 @@ describe('BearerAuthenticator', () => {
     const first = app.services.bearer.authenticate(`Bearer ${token}`, ['me']);
     assert.ok(first instanceof Promise, 'a token not seen before has its signature checked on the thread pool');
     assert.equal((await first).user?.id, aliceId);
+    const second = app.services.bearer.authenticate(`Bearer ${token}`, ['me']);
+    assert.ok(second instanceof Promise, 'a token is kept from its second verification on');
+    assert.equal((await second).user?.id, aliceId);
     const again = app.services.bearer.authenticate(`Bearer ${token}`, ['me']);
     assert.ok(!(again instanceof Promise), 'verified token and user row both cached');
     assert.equal(again.user?.id, aliceId);
@@ -37,6 +40,8 @@ describe('BearerAuthenticator', () => {
     const bearer = app.services.bearer;
     assert.equal(bearer.heldPrincipal(fresh, ['me']), undefined, 'not verified yet');
     assert.equal(bearer.heldPrincipal(fresh, ['me']), undefined, 'asking did not verify it');
+    await settle(bearer.authenticate(fresh, ['me']));
+    assert.equal(bearer.heldPrincipal(fresh, ['me']), undefined, 'verified once: a token is kept from its second verification');
     const verified = await settle(bearer.authenticate(fresh, ['me']));
     assert.deepEqual(bearer.heldPrincipal(fresh, ['me']), verified);
     assert.equal(bearer.heldPrincipal(fresh, ['admin']), undefined, 'a scope it lacks');

@@ -99,6 +99,7 @@ describe('TokenVerifier with the issuer’s JWKS', () => {
     const v = guard({ jwksCooldown: 0 });
     const token = sign(key, claimsFor(stub.url, now()));
     await v.verify(token);
+    assert.ok(!(v.verify(token) instanceof Promise), 'verified twice: in the cache');
     const replacement = testKey('ES256');
     stub.keys = [replacement.jwk];
     await v.verify(sign(replacement, claimsFor(stub.url, now()))); // unknown kid: refetch, `key` is gone

@@ -40,7 +40,10 @@ describe('TokenVerifier with a static key', () => {
     assert.equal(principal.claims.iss, ISSUER);
     assert.ok(Object.isFrozen(principal) && Object.isFrozen(principal.scopes) && Object.isFrozen(principal.claims));
     assert.throws(() => (principal.scopes as string[]).push('admin'), TypeError);
-    assert.equal(v.authenticate(`Bearer ${token}`), principal, 'served from the verified-token cache');
+    const second = v.authenticate(`Bearer ${token}`);
+    assert.notEqual(second, principal, 'verified again: a token is kept from its second verification on');
+    assert.deepEqual(second, principal);
+    assert.equal(v.authenticate(`Bearer ${token}`), second, 'served from the verified-token cache');
   });
 
   it('accepts `exp` and `nbf` within the leeway (30 s by default) and refuses them past it', () => {
