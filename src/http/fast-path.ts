@@ -35,8 +35,8 @@ export function earlyVerdict(request: IncomingMessage): Error | undefined {
  * request event (37 against 24 µs in the benchmark, on a 2-core virtual machine). So a request
  * that is exactly that is answered there, with the status,
  * headers and body the route gives (test/routes/users.me.fast-path.test.ts holds them byte
- * for byte to the route's): at once when all it takes is in memory (a token verified before,
- * its user's row held), else once its token is checked. A refusal goes to the route with its
+ * for byte to the route's): at once when all it takes is in memory (a token in the
+ * verified-token cache, its user's row held), else once its token is checked. A refusal goes to the route with its
  * verdict (see earlyVerdict), so the route answers every error as it always does. Every other
  * request goes to Fastify untouched, and so does every one whose answer could depend on more
  * than the token: CORS or a proxy's protocol in play, and anything once the server is closing.

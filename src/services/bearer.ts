@@ -52,9 +52,10 @@ export class BearerAuthenticator {
 
   /**
    * The principal for an Authorization header when everything it takes is already in memory
-   * (a token verified before, a revocation list fresh enough, the user's row held) and it has
-   * every scope in `requiredScopes`. Otherwise undefined, having started nothing: authenticate
-   * then gives the answer, or the error. For answers served before the router (see http/fast-path.ts).
+   * (a token in the verified-token cache, a revocation list fresh enough, the user's row held)
+   * and it has every scope in `requiredScopes`. Otherwise undefined, having started nothing:
+   * authenticate then gives the answer, or the error. For answers served before the router
+   * (see http/fast-path.ts).
    */
   heldPrincipal(authorization: string | undefined, requiredScopes: readonly string[]): Principal | undefined {
     const token = bearerToken(authorization);

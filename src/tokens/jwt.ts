@@ -163,7 +163,8 @@ function checkCompact(token: string, options: VerifyOptions): CheckedJws {
   const headerPart = token.slice(0, first);
   const payloadPart = token.slice(first + 1, second);
   const signaturePart = token.slice(second + 1);
-  const checked = checkedHeader(headerPart, payloadPart, signaturePart, options);
+  if (!BASE64URL.test(payloadPart) || !BASE64URL.test(signaturePart)) throw segmentsNotBase64url();
+  const checked = checkedHeader(headerPart, options);
   // The key is looked up for every token: a key retired since the header was first checked is gone.
   const key = options.keyFor(checked.kid);
   if (!key) throw new JwtError('ERR_JWKS_NO_MATCHING_KEY', 'no key matches the token');
@@ -197,13 +198,11 @@ function keepHeader(options: VerifyOptions, checked: CheckedHeader): void {
   known.set(checked.segment, checked);
 }
 
-function checkedHeader(headerPart: string, payloadPart: string, signaturePart: string, options: VerifyOptions): CheckedHeader {
+/** The header segment checked, or taken as it was when a verified token carried it. */
+function checkedHeader(headerPart: string, options: VerifyOptions): CheckedHeader {
   const checked = verifiedHeaders.get(options)?.get(headerPart);
-  if (checked !== undefined) {
-    if (!BASE64URL.test(payloadPart) || !BASE64URL.test(signaturePart)) throw segmentsNotBase64url();
-    return checked;
-  }
-  if (!BASE64URL.test(headerPart) || !BASE64URL.test(payloadPart) || !BASE64URL.test(signaturePart)) throw segmentsNotBase64url();
+  if (checked !== undefined) return checked;
+  if (!BASE64URL.test(headerPart)) throw segmentsNotBase64url();
   const header = Object.freeze(parseJsonObject(headerPart, 'header'));
   const alg = header['alg'];
   if (typeof alg !== 'string' || !(options.algorithms as readonly string[]).includes(alg)) {
