@@ -1,6 +1,7 @@
 # The argon2 addon (argon2-pool.c). opt.c is compiled three times, for AVX-512F, AVX2 and SSE2,
 # with fill_segment renamed in each; the addon picks one when it loads, by what the CPU has.
-# Elsewhere (arm64), the portable ref.c.
+# Elsewhere (arm64), the portable ref.c. es256-own-key.c (gatehouse_es256) checks ES256 signatures of
+# Gatehouse's own keys with OpenSSL as node links it; it needs a 64-bit target (__int128).
 {
   "target_defaults": {
     "include_dirs": ["argon2/include", "argon2/src"],
@@ -45,6 +46,14 @@
         {
           "target_name": "gatehouse_argon2",
           "sources": ["argon2-pool.c", "argon2/src/argon2.c", "argon2/src/core.c", "argon2/src/blake2/blake2b.c", "argon2/src/thread.c", "argon2/src/encoding.c", "argon2/src/ref.c"]
+        }
+      ]
+    }],
+    ["target_arch == 'x64' or target_arch == 'arm64'", {
+      "targets": [
+        {
+          "target_name": "gatehouse_es256",
+          "sources": ["es256-own-key.c"]
         }
       ]
     }]

@@ -1,7 +1,8 @@
 // `npm run build:native` (also the package's install script): compiles native/, the argon2 addon
-// that keeps each hash's memory for the next (native/argon2-pool.c), with node-gyp as npm ships it.
-// A failed build does not fail the install: Gatehouse then hashes with @node-rs/argon2, which
-// ships prebuilt, and `serve` says which one it uses. GATEHOUSE_REQUIRE_NATIVE=1 makes it fail.
+// that keeps each hash's memory for the next (native/argon2-pool.c) and the check of the server's
+// own ES256 signatures (native/es256-own-key.c), with node-gyp as npm ships it. A failed build
+// does not fail the install: Gatehouse then hashes with @node-rs/argon2, which ships prebuilt,
+// and verifies with node:crypto; `serve` says which it uses. GATEHOUSE_REQUIRE_NATIVE=1 makes it fail.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -17,7 +18,7 @@ const result = existsSync(nodeGyp)
 
 if (result.status !== 0) {
   const detail = String(result.stderr ?? '').trim().split('\n').slice(-3).join('\n');
-  const line = 'gatehouse: the argon2 addon in native/ did not build; password hashes will use @node-rs/argon2 (slower under load)';
+  const line = 'gatehouse: the addons in native/ did not build; password hashes will use @node-rs/argon2 and ES256 checks node:crypto verify (both slower under load)';
   if (process.env.GATEHOUSE_REQUIRE_NATIVE === '1') {
     console.error(`${line}\n${detail}`);
     process.exit(1);

@@ -6,6 +6,7 @@ import type { MetricsSnapshot } from '../http/plugins/metrics.js';
 import { bootstrapAdmin } from '../services/bootstrap.js';
 import { openLoginLimiter } from '../limits/open.js';
 import { argon2EngineName } from '../passwords/argon2-native.js';
+import { es256CheckName } from '../tokens/es256-own-key.js';
 import { threadPoolSize, yieldPoolToEventLoop } from '../passwords/thread-pool.js';
 import { Keyring } from '../services/keys.js';
 import type { RevokedAccessToken } from '../store/store.js';
@@ -109,6 +110,10 @@ async function runServer(runtime: Runtime, primary: Channel | undefined): Promis
     { threadPool, batchThreads, hashesAtOnce: hashQueue.concurrency, argon2 },
     `password hashes: ${hashQueue.concurrency} at once on a pool of ${threadPool} threads${batch}, argon2 by ${argon2}`,
   );
+  if (config.jwtAlgorithm === 'ES256') {
+    const es256Check = es256CheckName();
+    log.info({ es256Check }, `its own ES256 tokens are checked ${es256Check}`);
+  }
   // The dummy hash for unknown-user logins is made now, so that the first such login costs what
   // later ones do, but after listen: it is tens of milliseconds of argon2 that start-up need not
   // wait for. A login that comes sooner waits for the same hash (the hasher makes it once).

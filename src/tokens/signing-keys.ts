@@ -13,6 +13,7 @@ import {
 } from 'node:crypto';
 import type { JwtAlgorithm } from '../config.js';
 import type { SigningKeyRecord } from '../store/store.js';
+import { ownKeyCheck } from './es256-own-key.js';
 import type { JwsKey } from './jwt.js';
 
 export type AsymmetricAlgorithm = Exclude<JwtAlgorithm, 'HS256'>;
@@ -77,7 +78,7 @@ export function loadSigningKey(record: SigningKeyRecord, kek: Buffer | undefined
     kid: record.kid,
     alg,
     signer: { kid: record.kid, alg, key: privateKey },
-    verifier: { kid: record.kid, alg, key: publicKey },
+    verifier: { kid: record.kid, alg, key: publicKey, check: alg === 'ES256' ? ownKeyCheck(privateKey, publicKey) : undefined },
     publicJwk: JSON.parse(record.publicJwk) as JsonWebKey,
     createdAt: record.createdAt,
     retiredAt: record.retiredAt,
