@@ -6,6 +6,7 @@
 // shared machine the speed of a core drifts over minutes, and a ratio is only as good as the
 // pairing of its two figures. combineSamples takes their median.
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
@@ -23,7 +24,36 @@ function es256Sample() {
     `${b64({ alg: 'ES256', typ: 'JWT', kid: 'k1' })}.${b64({ iss: 'http://127.0.0.1:8000', aud: 'http://127.0.0.1:8000', sub: '1', scope: 'me', iat: now, exp: now + 900, jti: 'x'.repeat(22) })}`,
   );
   const signature = sign('sha256', input, { key: privateKey, dsaEncoding: 'ieee-p1363' });
-  return { input, signature, publicKey };
+  return { input, signature, publicKey, privateKey };
+}
+
+/** Gatehouse's own addon for ES256 checks with the private key (native/es256-own-key.c), if built. */
+function ownKeyAddon() {
+  try {
+    return createRequire(import.meta.url)('../native/build/Release/gatehouse_es256.node');
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * µs per check of the same token the way Gatehouse checks its own ES256 tokens (with the private
+ * key, see native/README.md), one thread; undefined when the addon is not built. For reference:
+ * the goal's ceiling stays node:crypto's verify.
+ */
+function ownKeyCheckMicros({ input, signature, privateKey }, seconds) {
+  const addon = ownKeyAddon();
+  if (!addon) return undefined;
+  const handle = addon.loadKey(Buffer.from(privateKey.export({ format: 'jwk' }).d, 'base64url'));
+  for (let i = 0; i < 500; i++) addon.verify(handle, input, signature);
+  let n = 0;
+  const t0 = performance.now();
+  const until = t0 + seconds * 1000;
+  while (performance.now() < until) {
+    for (let i = 0; i < 100; i++) if (!addon.verify(handle, input, signature)) throw new Error('ES256 own-key check failed');
+    n += 100;
+  }
+  return ((performance.now() - t0) * 1000) / n;
 }
 
 /** Verifies in a tight loop for `seconds` (after 500 to warm up); returns verifies and elapsed ms. Also run inside workers. */
@@ -50,7 +80,9 @@ export async function es256VerifyMicros(seconds = 1) {
   const sample = es256Sample();
   const { n, ms } = verifyLoop(sample, seconds);
   const micros = (ms * 1000) / n;
-  return { micros, ceilingRps: 1e6 / micros, cores, parallelRps: await es256VerifiesAtOnce(sample, cores, seconds) };
+  const ownKeyMicros = ownKeyCheckMicros(sample, seconds / 2);
+  const { privateKey: _, ...shared } = sample; // the verify workers need only the public key
+  return { micros, ceilingRps: 1e6 / micros, cores, parallelRps: await es256VerifiesAtOnce(shared, cores, seconds), ...(ownKeyMicros ? { ownKeyMicros } : {}) };
 }
 
 /** Verifies/s with `threads` worker threads verifying at once, started together. */

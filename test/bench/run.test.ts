@@ -78,5 +78,9 @@ describe('bench: a smoke run', { timeout: 260_000 }, () => {
     for (const id of ['me_vs_hello', 'me_vs_port', 'cold_vs_es256', 'login_vs_hash']) {
       assert.equal(typeof goals.find((g) => g.id === id)?.value, 'number', `goal ${id} has no figure`);
     }
+    // The project's own ES256 check is measured beside node:crypto's verify (the addon is built by npm ci).
+    const es256 = (figures['ceilings'] as unknown as { es256: { micros: number; ownKeyMicros?: number } }).es256;
+    assert.ok(es256.ownKeyMicros !== undefined && es256.ownKeyMicros > 0 && es256.micros > 0);
+    assert.match(stdout, /Gatehouse's check of its own tokens/);
   });
 });
