@@ -15,6 +15,7 @@
  * and the public key) may branch.
  */
 #define _GNU_SOURCE
+#define NAPI_VERSION 8 /* type tags */
 #include <node_api.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -157,6 +158,9 @@ typedef struct {
   uint64_t d_mont[4];
 } own_key;
 
+/* Marks the handles loadKey makes, so that no other external is taken for one. */
+static const napi_type_tag KEY_TAG = {0x6761746568687573ULL, 0x6573323536000001ULL};
+
 /* 1 valid, 0 invalid, -1 internal error. */
 static int check(const own_key *key, const uint8_t *input, size_t input_length, const uint8_t sig[64]) {
   uint64_t r[4], s[4], e[4], w[4], w_mont[4], rd[4] = {0}, sum[4] = {0}, k[4] = {0}, x[4];
@@ -260,27 +264,43 @@ static napi_value load_key(napi_env env, napi_callback_info info) {
     finalize_key(env, key, NULL);
     return NULL;
   }
+  if (napi_type_tag_object(env, handle, &KEY_TAG) != napi_ok) return NULL;
   return handle;
+}
+
+typedef struct {
+  own_key *key;
+  uint8_t *input, *sig;
+  size_t input_length, sig_length;
+} check_args;
+
+/* (handle, signingInput: Buffer, signature: Buffer); 0 after throwing a TypeError. */
+static int get_check_args(napi_env env, napi_callback_info info, check_args *args) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  bool tagged = false, input_ok = false, sig_ok = false;
+  if (argc < 3 || napi_check_object_type_tag(env, argv[0], &KEY_TAG, &tagged) != napi_ok || !tagged) {
+    type_error(env, "expected a key handle");
+    return 0;
+  }
+  napi_get_value_external(env, argv[0], (void **)&args->key);
+  napi_is_buffer(env, argv[1], &input_ok);
+  napi_is_buffer(env, argv[2], &sig_ok);
+  if (!input_ok || !sig_ok) {
+    type_error(env, "signing input and signature must be Buffers");
+    return 0;
+  }
+  napi_get_buffer_info(env, argv[1], (void **)&args->input, &args->input_length);
+  napi_get_buffer_info(env, argv[2], (void **)&args->sig, &args->sig_length);
+  return 1;
 }
 
 /* verify(handle, signingInput: Buffer, signature: Buffer) → boolean; a signature not 64 bytes is false. */
 static napi_value verify(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  napi_valuetype type;
-  if (argc < 3 || napi_typeof(env, argv[0], &type) != napi_ok || type != napi_external) return type_error(env, "expected a key handle");
-  own_key *key;
-  napi_get_value_external(env, argv[0], (void **)&key);
-  bool input_ok = false, sig_ok = false;
-  napi_is_buffer(env, argv[1], &input_ok);
-  napi_is_buffer(env, argv[2], &sig_ok);
-  if (!input_ok || !sig_ok) return type_error(env, "signing input and signature must be Buffers");
-  uint8_t *input, *sig;
-  size_t input_length, sig_length;
-  napi_get_buffer_info(env, argv[1], (void **)&input, &input_length);
-  napi_get_buffer_info(env, argv[2], (void **)&sig, &sig_length);
-  int result = sig_length == 64 ? check(key, input, input_length, sig) : 0;
+  check_args args;
+  if (!get_check_args(env, info, &args)) return NULL;
+  int result = args.sig_length == 64 ? check(args.key, args.input, args.input_length, args.sig) : 0;
   if (result < 0) {
     napi_throw_error(env, NULL, "ES256 check failed inside OpenSSL");
     return NULL;
@@ -331,31 +351,18 @@ static void complete_check(napi_env env, napi_status status, void *data) {
 
 /* verifyAsync(handle, signingInput, signature) → Promise<boolean>, the check run on the pool. */
 static napi_value verify_async(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  napi_valuetype type;
-  if (argc < 3 || napi_typeof(env, argv[0], &type) != napi_ok || type != napi_external) return type_error(env, "expected a key handle");
-  own_key *key;
-  napi_get_value_external(env, argv[0], (void **)&key);
-  bool input_ok = false, sig_ok = false;
-  napi_is_buffer(env, argv[1], &input_ok);
-  napi_is_buffer(env, argv[2], &sig_ok);
-  if (!input_ok || !sig_ok) return type_error(env, "signing input and signature must be Buffers");
-  uint8_t *input, *sig;
-  size_t input_length, sig_length;
-  napi_get_buffer_info(env, argv[1], (void **)&input, &input_length);
-  napi_get_buffer_info(env, argv[2], (void **)&sig, &sig_length);
+  check_args args;
+  if (!get_check_args(env, info, &args)) return NULL;
   napi_value promise;
   napi_deferred deferred;
   if (napi_create_promise(env, &deferred, &promise) != napi_ok) return NULL;
-  if (sig_length != 64) {
+  if (args.sig_length != 64) {
     napi_value no;
     napi_get_boolean(env, false, &no);
     napi_resolve_deferred(env, deferred, no);
     return promise;
   }
-  check_job *job = malloc(sizeof *job + input_length);
+  check_job *job = malloc(sizeof *job + args.input_length);
   if (job == NULL) {
     napi_value message, error;
     napi_create_string_utf8(env, "out of memory", NAPI_AUTO_LENGTH, &message);
@@ -364,10 +371,10 @@ static napi_value verify_async(napi_env env, napi_callback_info info) {
     return promise;
   }
   job->deferred = deferred;
-  job->key = *key;
-  memcpy(job->sig, sig, 64);
-  job->input_length = input_length;
-  memcpy(job->input, input, input_length);
+  job->key = *args.key;
+  memcpy(job->sig, args.sig, 64);
+  job->input_length = args.input_length;
+  memcpy(job->input, args.input, args.input_length);
   job->result = -1;
   napi_value name;
   napi_create_string_utf8(env, "gatehouse.es256", NAPI_AUTO_LENGTH, &name);

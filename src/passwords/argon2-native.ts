@@ -1,5 +1,5 @@
-import { createRequire } from 'node:module';
 import type { Argon2InstructionSet } from '../config.js';
+import { loadAddon, type AddonLoad } from '../native/addons.js';
 
 /**
  * The project's own argon2 addon (native/argon2-pool.c): the reference implementation on libuv's
@@ -37,23 +37,11 @@ export interface NativeArgon2 {
 /** The addon's limits on what it is handed (argon2-pool.c MAX_SALT, MAX_OUT). */
 export const NATIVE_LIMITS = { saltBytes: 64, hashBytes: 64 } as const;
 
-/** The same path from src/passwords/, dist/passwords/ and dist/bundle/. */
-const ADDON = '../../native/build/Release/gatehouse_argon2.node';
-
-export type NativeArgon2Load = { readonly addon: NativeArgon2 } | { readonly addon: undefined; readonly reason: string };
-
-let loaded: NativeArgon2Load | undefined;
+export type NativeArgon2Load = AddonLoad<NativeArgon2>;
 
 /** Loads the addon once; the reason it is missing otherwise. */
 export function loadNativeArgon2(): NativeArgon2Load {
-  if (loaded) return loaded;
-  try {
-    loaded = { addon: createRequire(import.meta.url)(ADDON) as NativeArgon2 };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    loaded = { addon: undefined, reason: code === 'MODULE_NOT_FOUND' ? 'not built' : (error as Error).message.split('\n')[0] ?? 'did not load' };
-  }
-  return loaded;
+  return loadAddon<NativeArgon2>('gatehouse_argon2');
 }
 
 /** Which engine hashes, for the start-up log and the benchmark: the addon and its instruction set, or the fallback and why. */

@@ -1,12 +1,12 @@
-import { createRequire } from 'node:module';
 import { sign as cryptoSign, verify as cryptoVerify, type KeyObject } from 'node:crypto';
+import { loadAddon, type AddonLoad } from '../native/addons.js';
 import type { SignatureCheck } from './jwt.js';
 
 /**
  * ES256 checks of Gatehouse's own tokens with the private key it signs them with
  * (native/es256-own-key.c): x(((e + r·d)/s)·G) = r, the very point standard verification
- * reaches as u1·G + u2·Q, at the cost of one signature instead of a verify (a third, measured
- * here). The same verdict for every token; only a process holding the private key can use it,
+ * reaches as u1·G + u2·Q, at about the cost of a signature, a third of a verify's. The same
+ * verdict for every token; only a process holding the private key can use it,
  * so tokens from elsewhere (the middleware, JWKS) are verified the standard way.
  */
 interface NativeEs256 {
@@ -16,22 +16,10 @@ interface NativeEs256 {
   verifyAsync(handle: object, signingInput: Buffer, signature: Buffer): Promise<boolean>;
 }
 
-/** The same path from src/tokens/, dist/tokens/ and dist/bundle/. */
-const ADDON = '../../native/build/Release/gatehouse_es256.node';
-
-export type NativeEs256Load = { readonly addon: NativeEs256 } | { readonly addon: undefined; readonly reason: string };
-
-let loaded: NativeEs256Load | undefined;
+export type NativeEs256Load = AddonLoad<NativeEs256>;
 
 export function loadNativeEs256(): NativeEs256Load {
-  if (loaded) return loaded;
-  try {
-    loaded = { addon: createRequire(import.meta.url)(ADDON) as NativeEs256 };
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    loaded = { addon: undefined, reason: code === 'MODULE_NOT_FOUND' ? 'not built' : (error as Error).message.split('\n')[0] ?? 'did not load' };
-  }
-  return loaded;
+  return loadAddon<NativeEs256>('gatehouse_es256');
 }
 
 /** How the server checks its own ES256 tokens, for the start-up log. */
