@@ -104,9 +104,18 @@ function verifySignature(input: Buffer, sig: Buffer, key: JwsKey): boolean {
   const expected = expectedSignatureLength(key);
   if (expected !== undefined && sig.length !== expected) return false;
   if (key.alg === 'HS256') return timingSafeEqual(createHmac('sha256', key.key).update(input).digest(), sig);
-  if (key.check) return key.check.verify(input, sig);
+  if (key.check) return checkOrFalse(key.check, input, sig);
   const [digest, verifyKey] = publicKeyArgs(key);
   return cryptoVerify(digest, input, verifyKey, sig);
+}
+
+/** An error inside a key's own check (OpenSSL out of memory) is a failed verification, as the pool path has it. */
+function checkOrFalse(check: SignatureCheck, input: Buffer, sig: Buffer): boolean {
+  try {
+    return check.verify(input, sig);
+  } catch {
+    return false;
+  }
 }
 
 /** verifySignature on the thread pool; HMAC stays inline (a few µs, less than the hop). */

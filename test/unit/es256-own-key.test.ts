@@ -202,6 +202,25 @@ describe('Gatehouse’s own ES256 keys', () => {
     await assert.rejects(verifyCompactAsync(tampered, options), (e: unknown) => e instanceof JwtError && e.code === 'ERR_JWS_SIGNATURE_INVALID');
   });
 
+  it('refuse a token whose check fails inside the addon, as a bad signature, sync and async', async () => {
+    const failing: VerifyOptions = {
+      ...options,
+      keyFor: () => ({
+        ...key.verifier,
+        check: {
+          verify: () => {
+            throw new Error('ES256 check failed inside OpenSSL');
+          },
+          verifyAsync: () => Promise.reject(new Error('ES256 check failed inside OpenSSL')),
+        },
+      }),
+    };
+    const token = signCompact(header, { sub: 'alice' }, key.signer);
+    const invalid = (e: unknown): boolean => e instanceof JwtError && e.code === 'ERR_JWS_SIGNATURE_INVALID';
+    assert.throws(() => verifyCompact(token, failing), invalid);
+    await assert.rejects(verifyCompactAsync(token, failing), invalid);
+  });
+
   it('verify the standard way for keys that carry no check (JWKS, HS256, RS256, EdDSA)', () => {
     for (const alg of ['RS256', 'EdDSA'] as const) {
       const loaded = loadSigningKey(generateSigningKey(alg, Date.now(), undefined), undefined);
