@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createECDH, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { createECDH, createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { es256CheckName, loadNativeEs256, ownKeyCheck, type NativeEs256Load } from '../../src/tokens/es256-own-key.js';
 import { JwtError, signCompact, verifyCompact, verifyCompactAsync, type SignatureCheck, type VerifyOptions } from '../../src/tokens/jwt.js';
@@ -84,6 +84,24 @@ describe('ES256 checks with the private key', () => {
       const { privateKey, publicKey } = pairWithScalar(d);
       const { valid } = compare(nativeCheck(privateKey, publicKey), privateKey, publicKey, 25);
       assert.equal(valid, 50, `d = ${d.toString(16)}`);
+    }
+  });
+
+  it('gives the same verdicts when the input’s SHA-256 is n or more (about one input in 2³²)', () => {
+    // Found by search: its SHA-256 is ffffffffbd9c530e…, above n, so the check reduces e mod n.
+    const input = Buffer.from('gatehouse e>=n 0000000306d394e3');
+    assert.ok(scalar(createHash('sha256').update(input).digest()) >= N);
+    for (let k = 0; k < 4; k++) {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const check = nativeCheck(privateKey, publicKey);
+      for (let i = 0; i < 20; i++) {
+        const sig = sign('sha256', input, { key: privateKey, dsaEncoding: 'ieee-p1363' });
+        const high = Buffer.concat([sig.subarray(0, 32), hex32(N - scalar(sig.subarray(32)))]);
+        const flipped = Buffer.from(sig);
+        flipped[i]! ^= 4;
+        for (const signature of [sig, high, flipped]) assert.equal(check.verify(input, signature), standard(publicKey, input, signature));
+        assert.equal(check.verify(input, sig), true);
+      }
     }
   });
 
