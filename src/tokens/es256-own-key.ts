@@ -6,8 +6,8 @@ import type { SignatureCheck } from './jwt.js';
  * ES256 checks of Gatehouse's own tokens with the private key it signs them with
  * (native/es256-own-key.c): x(((e + r·d)/s)·G) = r, the very point standard verification
  * reaches as u1·G + u2·Q, at about the cost of a signature, a third of a verify's. The same
- * verdict for every token; only a process holding the private key can use it,
- * so tokens from elsewhere (the middleware, JWKS) are verified the standard way.
+ * verdict for every token; only a process holding the private key can use it, so tokens from
+ * elsewhere (the middleware, JWKS) are verified the standard way.
  */
 interface NativeEs256 {
   loadKey(d: Buffer): object;
