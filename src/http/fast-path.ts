@@ -36,10 +36,11 @@ export function earlyVerdict(request: IncomingMessage): Error | undefined {
  * that is exactly that is answered there, with the status,
  * headers and body the route gives (test/routes/users.me.fast-path.test.ts holds them byte
  * for byte to the route's): at once when all it takes is in memory (a token in the
- * verified-token cache, its user's row held), else once its token is checked. A refusal goes to the route with its
- * verdict (see earlyVerdict), so the route answers every error as it always does. Every other
- * request goes to Fastify untouched, and so does every one whose answer could depend on more
- * than the token: CORS or a proxy's protocol in play, and anything once the server is closing.
+ * verified-token cache, its user's row held), else once its token is checked. A refusal goes
+ * to the route with its verdict (see earlyVerdict), so the route answers every error as it
+ * always does. Every other request goes to Fastify untouched, and so does every one whose
+ * answer could depend on more than the token: CORS or a proxy's protocol in play, and anything
+ * once the server is closing.
  * Not used when requests are logged (level info or lower): Fastify logs them.
  */
 export class UsersMeFastPath {
