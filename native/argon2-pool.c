@@ -1,6 +1,7 @@
 /*
  * Argon2 (the reference implementation in ./argon2) for Node, computed on libuv's thread pool,
- * with its working memory kept between hashes.
+ * with its working memory kept between hashes, and a queue of its own so that a thread which
+ * finishes a hash goes straight on to the next (see "the hashing threads" below).
  *
  * Why not only @node-rs/argon2: it maps a fresh region for every hash and unmaps it after, so
  * each argon2id login at m=19 MiB costs the kernel 19 MiB of page zeroing, the library zeroes it
@@ -14,6 +15,7 @@
  * unmapped (and so zeroed by the kernel) by trim().
  */
 #define _GNU_SOURCE
+#define NAPI_VERSION 8 /* thread-safe functions, instance data */
 #include <errno.h>
 #include <node_api.h>
 #include <pthread.h>
@@ -132,8 +134,8 @@ static void pick_instruction_set(const char *cap) { (void)cap; }
 #define MAX_SALT 64
 #define MAX_OUT 64
 
-typedef struct {
-  napi_async_work work;
+typedef struct hash_job {
+  struct hash_job *next; /* in the queue of hashes waiting for a thread */
   napi_deferred deferred;
   uint8_t *password;
   size_t password_length;
@@ -154,9 +156,7 @@ static void wipe_and_free(hash_job *job) {
   free(job);
 }
 
-static void execute(napi_env env, void *data) {
-  (void)env;
-  hash_job *job = data;
+static void compute(hash_job *job) {
   argon2_context context = {
       .out = job->out,
       .outlen = (uint32_t)job->out_length,
@@ -176,23 +176,151 @@ static void execute(napi_env env, void *data) {
   job->status = argon2_ctx(&context, job->type);
 }
 
-static void complete(napi_env env, napi_status status, void *data) {
+/* ---- the hashing threads ------------------------------------------------------------------ */
+/*
+ * Hashes wait in a queue of the addon's own, and a pool thread that finishes one takes the
+ * next itself. Each hash as its own libuv job would instead go back to the event loop first:
+ * its completion wakes the event loop, which queues the next hash, which wakes a pool thread,
+ * and the core that finished sits idle meanwhile (longer when the event loop is busy, or when
+ * the kernel puts the woken thread on the busy core and leaves the idle one idle). setHashThreads
+ * bounds how many pool threads hash at once; 0, the default, starts one for each hash queued.
+ */
+typedef struct {
+  pthread_mutex_t lock;
+  hash_job *head, *tail;
+  uint32_t limit;   /* setHashThreads */
+  uint32_t running; /* runners on the pool */
+  int closing;      /* the environment is gone: runners drop what is left, the last frees this */
+  uint32_t outstanding; /* hashes not yet answered; event loop only. The tsfn keeps the loop alive while > 0 */
+  napi_threadsafe_function done;
+} hashing;
+
+typedef struct {
+  napi_async_work work;
+  hashing *h;
+} runner;
+
+static void free_hashing(hashing *h) {
+  pthread_mutex_destroy(&h->lock);
+  free(h);
+}
+
+/* One pool thread: hashes until the queue is empty. */
+static void run_hashes(napi_env env, void *data) {
+  (void)env;
+  hashing *h = ((runner *)data)->h;
+  for (;;) {
+    pthread_mutex_lock(&h->lock);
+    hash_job *job = h->head;
+    if (job != NULL) {
+      h->head = job->next;
+      if (h->head == NULL) h->tail = NULL;
+    }
+    int closing = h->closing;
+    if (job == NULL || closing) h->running--;
+    int last = closing && h->running == 0;
+    pthread_mutex_unlock(&h->lock);
+    if (job == NULL || closing) {
+      if (job != NULL) wipe_and_free(job);
+      napi_release_threadsafe_function(h->done, napi_tsfn_release);
+      if (last) free_hashing(h);
+      return;
+    }
+    compute(job);
+    /* Fails only once the environment is closing; then nobody waits for the answer. */
+    if (napi_call_threadsafe_function(h->done, job, napi_tsfn_blocking) != napi_ok) wipe_and_free(job);
+  }
+}
+
+static void runner_done(napi_env env, napi_status status, void *data) {
+  (void)status;
+  runner *r = data;
+  napi_delete_async_work(env, r->work);
+  free(r);
+}
+
+/* On the event loop, for each finished hash: settles its promise. env is NULL at teardown. */
+static void deliver(napi_env env, napi_value callback, void *context, void *data) {
+  (void)callback;
+  hashing *h = context;
   hash_job *job = data;
+  if (env == NULL) {
+    wipe_and_free(job);
+    return;
+  }
   napi_value result;
-  if (status == napi_ok && job->status == ARGON2_OK) {
+  if (job->status == ARGON2_OK) {
     void *copy;
     napi_create_buffer_copy(env, job->out_length, job->out, &copy, &result);
     napi_resolve_deferred(env, job->deferred, result);
   } else {
     napi_value message;
-    const char *text = status == napi_ok ? argon2_error_message(job->status) : "argon2 hash was cancelled";
-    napi_create_string_utf8(env, text, NAPI_AUTO_LENGTH, &message);
+    napi_create_string_utf8(env, argon2_error_message(job->status), NAPI_AUTO_LENGTH, &message);
     napi_create_error(env, NULL, message, &result);
     napi_reject_deferred(env, job->deferred, result);
   }
   memset(job->out, 0, sizeof job->out);
-  napi_delete_async_work(env, job->work);
   wipe_and_free(job);
+  if (--h->outstanding == 0) napi_unref_threadsafe_function(env, h->done);
+}
+
+/* Queues a job and starts a runner for it if the limit allows; 0 when no runner could start and none will take it. */
+static int enqueue(napi_env env, hashing *h, hash_job *job) {
+  pthread_mutex_lock(&h->lock);
+  if (h->tail != NULL) h->tail->next = job;
+  else h->head = job;
+  h->tail = job;
+  int start = h->limit == 0 || h->running < h->limit;
+  if (start) h->running++;
+  pthread_mutex_unlock(&h->lock);
+  if (h->outstanding++ == 0) napi_ref_threadsafe_function(env, h->done);
+  if (!start) return 1;
+  runner *r = calloc(1, sizeof *r);
+  napi_value name;
+  napi_create_string_utf8(env, "gatehouse.argon2", NAPI_AUTO_LENGTH, &name);
+  if (r != NULL && napi_acquire_threadsafe_function(h->done) == napi_ok) {
+    r->h = h;
+    if (napi_create_async_work(env, NULL, name, run_hashes, runner_done, r, &r->work) == napi_ok && napi_queue_async_work(env, r->work) == napi_ok) return 1;
+    napi_release_threadsafe_function(h->done, napi_tsfn_release);
+  }
+  free(r);
+  /* Out of memory. The job stays queued if another runner will take it; otherwise it is taken back. */
+  pthread_mutex_lock(&h->lock);
+  h->running--;
+  int taken_back = 0;
+  if (h->running == 0) {
+    hash_job **at = &h->head, *previous = NULL;
+    while (*at != NULL && *at != job) {
+      previous = *at;
+      at = &(*at)->next;
+    }
+    if (*at == job) {
+      *at = job->next;
+      if (h->tail == job) h->tail = previous;
+      taken_back = 1;
+    }
+  }
+  pthread_mutex_unlock(&h->lock);
+  if (taken_back && --h->outstanding == 0) napi_unref_threadsafe_function(env, h->done);
+  return !taken_back;
+}
+
+static void close_hashing(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  hashing *h = data;
+  pthread_mutex_lock(&h->lock);
+  h->closing = 1;
+  int idle = h->running == 0;
+  hash_job *job = h->head;
+  h->head = h->tail = NULL;
+  pthread_mutex_unlock(&h->lock);
+  while (job != NULL) {
+    hash_job *next = job->next;
+    wipe_and_free(job);
+    job = next;
+  }
+  if (idle) free_hashing(h);
 }
 
 static napi_value type_error(napi_env env, const char *message) {
@@ -240,14 +368,33 @@ static napi_value hash_raw(napi_env env, napi_callback_info info) {
   job->version = version;
   job->out_length = out_length;
 
-  napi_value promise, name;
-  napi_create_promise(env, &job->deferred, &promise);
-  napi_create_string_utf8(env, "gatehouse.argon2", NAPI_AUTO_LENGTH, &name);
-  if (napi_create_async_work(env, NULL, name, execute, complete, job, &job->work) != napi_ok || napi_queue_async_work(env, job->work) != napi_ok) {
+  hashing *h;
+  napi_value promise;
+  if (napi_get_instance_data(env, (void **)&h) != napi_ok || h == NULL || napi_create_promise(env, &job->deferred, &promise) != napi_ok) {
+    wipe_and_free(job);
+    return type_error(env, "could not queue the hash");
+  }
+  if (!enqueue(env, h, job)) {
     wipe_and_free(job);
     return type_error(env, "could not queue the hash");
   }
   return promise;
+}
+
+/* setHashThreads(n): at most n pool threads hash at once (0: one per queued hash); returns n. */
+static napi_value set_hash_threads(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  uint32_t limit;
+  hashing *h;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 1 || !read_uint32(env, argv[0], &limit) || limit > 1024) {
+    return type_error(env, "setHashThreads takes a number of threads from 0 to 1024");
+  }
+  if (napi_get_instance_data(env, (void **)&h) != napi_ok || h == NULL) return type_error(env, "the addon is not set up");
+  pthread_mutex_lock(&h->lock);
+  h->limit = limit;
+  pthread_mutex_unlock(&h->lock);
+  return argv[0];
 }
 
 /* trim(): unmaps every idle buffer; returns how many. */
@@ -418,8 +565,18 @@ NAPI_MODULE_INIT() {
   /* Buffers are reused, not wiped after each hash: see the top of this file. */
   FLAG_clear_internal_memory = 0;
   pick_instruction_set("avx512f");
+  hashing *h = calloc(1, sizeof *h);
+  napi_value name;
+  napi_create_string_utf8(env, "gatehouse.argon2.done", NAPI_AUTO_LENGTH, &name);
+  if (h == NULL || pthread_mutex_init(&h->lock, NULL) != 0 ||
+      napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, NULL, NULL, h, deliver, &h->done) != napi_ok ||
+      napi_unref_threadsafe_function(env, h->done) != napi_ok || napi_set_instance_data(env, h, close_hashing, NULL) != napi_ok) {
+    napi_throw_error(env, NULL, "gatehouse_argon2: could not set up");
+    return NULL;
+  }
   napi_property_descriptor properties[] = {
       {"hashRaw", NULL, hash_raw, NULL, NULL, NULL, napi_default, NULL},
+      {"setHashThreads", NULL, set_hash_threads, NULL, NULL, NULL, napi_default, NULL},
       {"trim", NULL, trim, NULL, NULL, NULL, napi_default, NULL},
       {"idleBuffers", NULL, idle_buffers, NULL, NULL, NULL, napi_default, NULL},
       {"useInstructionSet", NULL, use_instruction_set, NULL, NULL, NULL, napi_default, NULL},

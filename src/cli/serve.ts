@@ -5,7 +5,7 @@ import { ConfigError } from '../errors.js';
 import type { MetricsSnapshot } from '../http/plugins/metrics.js';
 import { bootstrapAdmin } from '../services/bootstrap.js';
 import { openLoginLimiter } from '../limits/open.js';
-import { argon2EngineName } from '../passwords/argon2-native.js';
+import { argon2EngineName, loadNativeArgon2 } from '../passwords/argon2-native.js';
 import { es256CheckName } from '../tokens/es256-own-key.js';
 import { threadPoolSize, yieldPoolToEventLoop } from '../passwords/thread-pool.js';
 import { Keyring } from '../services/keys.js';
@@ -106,9 +106,11 @@ async function runServer(runtime: Runtime, primary: Channel | undefined): Promis
   const threadPool = threadPoolSize();
   const argon2 = argon2EngineName();
   const batch = batchThreads === threadPool ? ' (SCHED_BATCH)' : batchThreads > 0 ? ` (${batchThreads} of them SCHED_BATCH)` : '';
+  // With the addon only `threads` of them compute at once; the rest wait in its queue.
+  const hashThreads = loadNativeArgon2().addon ? hashQueue.threads : hashQueue.concurrency;
   log.info(
-    { threadPool, batchThreads, hashesAtOnce: hashQueue.concurrency, argon2 },
-    `password hashes: ${hashQueue.concurrency} at once on a pool of ${threadPool} threads${batch}, argon2 by ${argon2}`,
+    { threadPool, batchThreads, hashesAtOnce: hashQueue.concurrency, hashThreads, argon2 },
+    `password hashes: ${hashQueue.concurrency} at once, on ${hashThreads} of a pool of ${threadPool} threads${batch}, argon2 by ${argon2}`,
   );
   if (config.jwtAlgorithm === 'ES256') {
     const es256Check = es256CheckName();

@@ -19,6 +19,12 @@ export interface NativeArgon2 {
     version: 16 | 19,
     hashLength: number,
   ): Promise<Buffer>;
+  /**
+   * At most `threads` pool threads hash at once; more hashes wait in the addon's queue, and a
+   * thread that finishes one takes the next without going back to the event loop. 0 (the
+   * default) runs each hash on a pool thread of its own as soon as it is queued. Returns `threads`.
+   */
+  setHashThreads(threads: number): number;
   /** Unmaps the working memory no hash is using; returns how many buffers it freed. */
   trim(): number;
   /** Buffers waiting for the next hash. */

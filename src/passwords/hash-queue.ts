@@ -4,13 +4,15 @@ import { threadPoolSize } from './thread-pool.js';
 
 export interface HashQueueOptions {
   /**
-   * Hashes computed at once; by default one more than the cores. When a hash ends, its login
-   * still needs the event loop (token, store write, answer) before the next hash is handed to
-   * the pool; with one hash in reserve no core idles meanwhile (measured here: 2 cores, 4
-   * clients logging in without pause: +9% logins/s over one per core, no gain from more).
-   * At most all but one of libuv's pool threads (UV_THREADPOOL_SIZE; the CLI makes it the cores
-   * + 2 unless it is set, libuv's own default is 4), so a thread is always left for other work:
-   * the signature check of a new token never waits behind a hash. Each costs 19 MiB while it runs.
+   * Hashes handed to the engine at once; by default one more than the cores. When a hash ends,
+   * its login still needs the event loop (token, store write, answer) before the next hash is
+   * handed over; with one hash in reserve no core idles meanwhile (measured here: 2 cores, 4
+   * clients logging in without pause: +9% logins/s over one per core, no gain from more). With
+   * the native addon the reserve waits in the addon's queue (see `threads`); elsewhere it runs
+   * as one more thread. At most all but one of libuv's pool threads (UV_THREADPOOL_SIZE; the
+   * CLI makes it the cores + 2 unless it is set, libuv's own default is 4), so a thread is
+   * always left for other work: the signature check of a new token never waits behind a hash.
+   * Each hash costs 19 MiB while it is computed.
    */
   readonly concurrency?: number;
   /** Hashes allowed to wait (default 64 per core); past that, logins are shed with 503 instead of queueing without bound. */
@@ -23,8 +25,14 @@ export interface HashQueueOptions {
  * rather than after a growing wait.
  */
 export class HashQueue {
-  /** Hashes computed at once. */
+  /** Hashes handed to the engine at once. */
   readonly concurrency: number;
+  /**
+   * Threads that compute them: one per core, at most `concurrency`. The native argon2 addon
+   * hashes on this many and keeps the rest queued, so the one in reserve is ready the moment a
+   * thread is free; @node-rs/argon2 and bcrypt take a pool thread for every hash handed over.
+   */
+  readonly threads: number;
   private readonly maxWaiting: number;
   private running = 0;
   private readonly waiting: Array<() => void> = [];
@@ -37,6 +45,7 @@ export class HashQueue {
   constructor(options: HashQueueOptions = {}, processes = 1, machineCores = usableCores()) {
     const cores = Math.max(1, Math.ceil(machineCores / Math.max(1, processes)));
     this.concurrency = Math.max(1, options.concurrency ?? Math.min(cores + 1, threadPoolSize() - 1));
+    this.threads = Math.min(cores, this.concurrency);
     this.maxWaiting = Math.max(0, options.maxWaiting ?? 64 * cores);
   }
 

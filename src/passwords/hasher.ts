@@ -32,7 +32,9 @@ const REFUSED: PasswordCheck = Object.freeze({ ok: false, needsRehash: false });
 const EMPTY = Buffer.alloc(0);
 
 export function createPasswordHasher(params: Argon2Params, queue: HashQueue = new HashQueue()): PasswordHasher {
-  const argon2 = createArgon2Scheme(params);
+  // One thread per core the queue hashes on: the hashes beyond those wait in the addon, each
+  // ready for the thread that finishes before it.
+  const argon2 = createArgon2Scheme(params, undefined, queue.threads);
   const schemes: readonly HashScheme[] = [argon2, bcryptScheme, bcryptSha256Scheme];
   const dummy = createDummyVerifier(argon2);
 

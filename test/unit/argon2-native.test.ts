@@ -1,15 +1,20 @@
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { hash as nodeRsHash, verify as nodeRsVerify } from '@node-rs/argon2';
 import { loadNativeArgon2, type NativeArgon2 } from '../../src/passwords/argon2-native.js';
 import { createArgon2Scheme } from '../../src/passwords/argon2id.js';
+import { HashQueue } from '../../src/passwords/hash-queue.js';
+import { createPasswordHasher } from '../../src/passwords/hasher.js';
 
 // Small costs: these tests check what is computed, not how fast.
 const PARAMS = { memoryCost: 4096, timeCost: 2, parallelism: 1 };
 const PASSWORD = Buffer.from('correct horse battery staple');
+const ADDON_PATH = fileURLToPath(new URL('../../native/build/Release/gatehouse_argon2.node', import.meta.url));
 
 function addon(): NativeArgon2 {
   const load = loadNativeArgon2();
@@ -91,6 +96,92 @@ describe('native argon2 addon', () => {
     assert.equal(native.idleBuffers(), 0);
   });
 
+  it('hashes on as many threads as it is given, each going on to the next queued hash', { timeout: 60_000 }, async () => {
+    const native = addon();
+    native.trim();
+    const salt = randomBytes(16);
+    const passwords = Array.from({ length: 5 }, (_, i) => Buffer.from(`password ${i}`));
+    const expected = await Promise.all(
+      passwords.map(async (password) => (await nodeRsHash(password, { ...PARAMS, algorithm: 2, salt })).split('$').at(-1)),
+    );
+    try {
+      assert.equal(native.setHashThreads(1), 1);
+      const raws = await Promise.all(passwords.map((password) => native.hashRaw(password, salt, PARAMS.timeCost, PARAMS.memoryCost, PARAMS.parallelism, 2, 19, 32)));
+      assert.deepEqual(
+        raws.map((raw) => raw.toString('base64').replace(/=+$/, '')),
+        expected,
+      );
+      // One thread, one hash at a time: the five shared one buffer.
+      assert.equal(native.idleBuffers(), 1);
+    } finally {
+      native.setHashThreads(0);
+      native.trim();
+    }
+  });
+
+  it('rejects a queued hash that argon2 refuses and goes on with the ones behind it', { timeout: 60_000 }, async () => {
+    const native = addon();
+    const salt = randomBytes(16);
+    const hash = (memoryCost: number, saltBytes = salt) => native.hashRaw(PASSWORD, saltBytes, PARAMS.timeCost, memoryCost, PARAMS.parallelism, 2, 19, 32);
+    try {
+      native.setHashThreads(1);
+      const results = await Promise.allSettled([hash(4), hash(PARAMS.memoryCost), hash(PARAMS.memoryCost, randomBytes(4)), hash(PARAMS.memoryCost)]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ['rejected', 'fulfilled', 'rejected', 'fulfilled'],
+      );
+      assert.match(String((results[0] as PromiseRejectedResult).reason), /Memory cost is too small/);
+      assert.match(String((results[2] as PromiseRejectedResult).reason), /Salt is too short/);
+      assert.deepEqual((results[1] as PromiseFulfilledResult<Buffer>).value, (results[3] as PromiseFulfilledResult<Buffer>).value);
+    } finally {
+      native.setHashThreads(0);
+    }
+  });
+
+  it('takes a thread count from 0 to 1024, and refuses anything else with a TypeError', () => {
+    const native = addon();
+    const setHashThreads = native.setHashThreads as unknown as (...args: unknown[]) => number;
+    try {
+      assert.equal(setHashThreads(1024), 1024);
+      for (const bad of [-1, 1025, 'two', undefined]) assert.throws(() => setHashThreads(bad), TypeError, String(bad));
+      assert.throws(() => setHashThreads(), TypeError);
+    } finally {
+      native.setHashThreads(0);
+    }
+  });
+
+  it('keeps a process alive until its queued hashes are answered, and lets it exit or end a worker mid-hash', () => {
+    const run = (source: string) => spawnSync(process.execPath, ['-e', source], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ADDON_PATH } });
+    // Nothing but the hashes holds the event loop open.
+    const waits = run(`const a = require(process.env.ADDON_PATH); a.setHashThreads(1);
+      Promise.all([1, 2, 3].map((i) => a.hashRaw(Buffer.from('p' + i), Buffer.alloc(16, i), 2, 4096, 1, 2, 19, 32)))
+        .then((raws) => console.log(raws.length, new Set(raws.map((r) => r.toString('hex'))).size));`);
+    assert.equal(waits.status, 0, waits.stderr);
+    assert.equal(waits.stdout.trim(), '3 3');
+    // process.exit while one hash runs and more wait: ends with its own code, no crash.
+    const exits = run(`const a = require(process.env.ADDON_PATH); a.setHashThreads(1);
+      for (let i = 0; i < 4; i++) a.hashRaw(Buffer.from('p'), Buffer.alloc(16), 3, 65536, 1, 2, 19, 32);
+      setTimeout(() => process.exit(7), 20);`);
+    assert.equal(exits.signal, null, exits.stderr);
+    assert.equal(exits.status, 7, exits.stderr);
+    // A worker ended while its hashes run and wait; the addon then still hashes for the main thread.
+    const worker = run(`const { Worker } = require('node:worker_threads');
+      const w = new Worker(\`const a = require(process.env.ADDON_PATH); a.setHashThreads(1);
+        for (let i = 0; i < 4; i++) a.hashRaw(Buffer.from('p'), Buffer.alloc(16), 3, 65536, 1, 2, 19, 32);
+        require('node:worker_threads').parentPort.postMessage('queued');\`, { eval: true });
+      w.once('message', async () => {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        await w.terminate();
+        const a = require(process.env.ADDON_PATH);
+        a.setHashThreads(1);
+        const raw = await a.hashRaw(Buffer.from('p'), Buffer.alloc(16), 2, 4096, 1, 2, 19, 32);
+        console.log('after', raw.length);
+      });`);
+    assert.equal(worker.signal, null, worker.stderr);
+    assert.equal(worker.status, 0, worker.stderr);
+    assert.equal(worker.stdout.trim(), 'after 32');
+  });
+
   it('refuses arguments it cannot take with a TypeError, and rejects what argon2 refuses', async () => {
     const native = addon();
     const hashRaw = native.hashRaw as unknown as (...args: unknown[]) => Promise<Buffer>;
@@ -152,5 +243,27 @@ describe('argon2 scheme on the native addon', () => {
     const deadline = Date.now() + 10_000;
     while (addonNow.idleBuffers() > 0 && Date.now() < deadline) await sleep(100);
     assert.equal(addonNow.idleBuffers(), 0);
+  });
+});
+
+describe('password hasher on the native addon', () => {
+  it('hashes on as many threads as its queue has cores, the rest waiting in the addon', async () => {
+    const native = addon();
+    native.trim();
+    // One core: three handed over at once, one computing.
+    const queue = new HashQueue({ concurrency: 3 }, 1, 1);
+    assert.equal(queue.threads, 1);
+    const hasher = createPasswordHasher(PARAMS, queue);
+    try {
+      const passwords = ['one', 'two', 'three'].map((word) => `password ${word}`);
+      const hashes = await Promise.all(passwords.map((password) => hasher.hash(password)));
+      assert.equal(native.idleBuffers(), 1);
+      const checks = await Promise.all(hashes.map((stored, i) => hasher.verify(stored, passwords[(i + 1) % 3]!)));
+      assert.deepEqual(checks.map((c) => c.ok), [false, false, false]);
+      for (const [i, stored] of hashes.entries()) assert.equal((await hasher.verify(stored, passwords[i]!)).ok, true);
+    } finally {
+      native.setHashThreads(0);
+      native.trim();
+    }
   });
 });

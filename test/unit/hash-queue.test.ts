@@ -43,6 +43,7 @@ describe('hash queue', () => {
     const shed = Promise.allSettled(runs.slice(66));
     await new Promise((r) => setImmediate(r));
     assert.deepEqual(queue.depth, { running: 2, waiting: 64 });
+    assert.equal(queue.threads, 1);
     for (const outcome of await shed) assert.ok(outcome.status === 'rejected' && outcome.reason instanceof Unavailable);
     g.open();
     await Promise.all(runs.slice(0, 66));
@@ -59,6 +60,8 @@ describe('hash queue', () => {
       const shed = Promise.allSettled(runs.slice(3 + 128));
       await new Promise((r) => setImmediate(r));
       assert.deepEqual(queue.depth, { running: 3, waiting: 128 });
+      // Three handed over, computed on one thread per core; the third waits in the engine.
+      assert.equal(queue.threads, 2);
       for (const outcome of await shed) assert.ok(outcome.status === 'rejected' && outcome.reason instanceof Unavailable);
       g.open();
       await Promise.all(runs.slice(0, 3 + 128));
