@@ -183,7 +183,8 @@ static void compute(hash_job *job) {
  * its completion wakes the event loop, which queues the next hash, which wakes a pool thread,
  * and the core that finished sits idle meanwhile (longer when the event loop is busy, or when
  * the kernel puts the woken thread on the busy core and leaves the idle one idle). setHashThreads
- * bounds how many pool threads hash at once; 0, the default, starts one for each hash queued.
+ * bounds how many runners are started (a runner going keeps taking hashes until the queue is
+ * empty); 0, the default, starts one for each hash queued.
  */
 typedef struct {
   pthread_mutex_t lock;
@@ -280,7 +281,10 @@ static int enqueue(napi_env env, hashing *h, hash_job *job) {
   napi_create_string_utf8(env, "gatehouse.argon2", NAPI_AUTO_LENGTH, &name);
   if (r != NULL && napi_acquire_threadsafe_function(h->done) == napi_ok) {
     r->h = h;
-    if (napi_create_async_work(env, NULL, name, run_hashes, runner_done, r, &r->work) == napi_ok && napi_queue_async_work(env, r->work) == napi_ok) return 1;
+    if (napi_create_async_work(env, NULL, name, run_hashes, runner_done, r, &r->work) == napi_ok) {
+      if (napi_queue_async_work(env, r->work) == napi_ok) return 1;
+      napi_delete_async_work(env, r->work);
+    }
     napi_release_threadsafe_function(h->done, napi_tsfn_release);
   }
   free(r);
