@@ -89,8 +89,8 @@ const TYPES = { argon2d: 0, argon2i: 1, argon2id: 2 } as const;
 /**
  * `native`: the project's addon (see argon2-native.ts); without it, @node-rs/argon2. Both write
  * and read the same PHC strings, so a hash made by one verifies with the other. `threads`: how
- * many threads the addon hashes on at once (setHashThreads; the addon is one per process, so
- * the last scheme made sets it); unset, one per hash.
+ * many threads the addon hashes on at once (setHashThreads; the setting belongs to the thread
+ * that loaded the addon, so the last scheme made there sets it); unset, one per hash.
  */
 export function createArgon2Scheme(params: Argon2Params, native: NativeArgon2 | undefined = loadNativeArgon2().addon, threads?: number): Argon2Scheme {
   if (native && params.instructionSet) native.useInstructionSet(params.instructionSet);
