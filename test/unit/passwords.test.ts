@@ -74,6 +74,34 @@ describe('imported fixture hashes', () => {
   });
 });
 
+describe('parseArgon2Hash', () => {
+  const b64 = (bytes: Buffer): string => bytes.toString('base64').replace(/=+$/, '');
+  const phc = (i: number): string => {
+    const salt = Buffer.alloc(16);
+    salt.writeUInt32BE(i);
+    return `$argon2id$v=19$m=19456,t=2,p=1$${b64(salt)}$${b64(Buffer.alloc(32, 7))}`;
+  };
+
+  it('gives the same frozen answer for a string read again, and the same refusal', () => {
+    const first = parseArgon2Hash(phc(1));
+    assert.ok(first);
+    assert.equal(parseArgon2Hash(phc(1)), first, 'a second read is the first answer');
+    assert.ok(Object.isFrozen(first));
+    assert.throws(() => ((first as { memoryCost: number }).memoryCost = 8), TypeError);
+    const refused = phc(2).replace('m=19456', 'm=4294967295');
+    assert.equal(parseArgon2Hash(refused), undefined);
+    assert.equal(parseArgon2Hash(refused), undefined);
+  });
+
+  it('keeps a bounded number of answers', () => {
+    const first = parseArgon2Hash(phc(3));
+    for (let i = 4; i < 4 + 300; i++) assert.ok(parseArgon2Hash(phc(i)));
+    const again = parseArgon2Hash(phc(3));
+    assert.deepEqual(again, first);
+    assert.notEqual(again, first, 'the oldest answers were let go');
+  });
+});
+
 describe('hash', () => {
   it('makes argon2id v=19 hashes with at least the configured parameters, which verify', async () => {
     const stored = await hasher.hash('correct horse battery staple');
