@@ -2,10 +2,10 @@
 // server starts (idle machine): ES256 verification (node:crypto, P-256, ieee-p1363 signatures)
 // and the password hashes behind each login (argon2id for Gatehouse, with the engine it uses; bcrypt
 // cost 12 for the peers).
-// Gatehouse's two are measured again before each of its cold and login rounds (run.mjs): on a
-// shared machine the speed of a core drifts over minutes, and a ratio is only as good as the
+// Gatehouse's two are measured again before and after each of its cold and login rounds
+// (run.mjs): on a shared machine the speed of a core drifts, and a ratio is only as good as the
 // pairing of its two figures. combineSamples takes their median.
-import { generateKeyPairSync, sign, verify } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify } from 'node:crypto';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -17,7 +17,11 @@ const cores = os.availableParallelism();
 
 /** A typical access token's ES256 signing input, signature and public key. */
 function es256Sample() {
-  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  // Read back from PEM: a KeyObject straight from generateKeyPairSync can deadlock Node 20 when
+  // exported to a JWK (see generatePair in src/tokens/signing-keys.ts), as ownKeyCheckMicros does.
+  const pem = generateKeyPairSync('ec', { namedCurve: 'P-256', privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } }).privateKey;
+  const privateKey = createPrivateKey(pem);
+  const publicKey = createPublicKey(privateKey);
   const b64 = (o) => Buffer.from(JSON.stringify(o)).toString('base64url');
   const now = Math.floor(Date.now() / 1000);
   const input = Buffer.from(

@@ -1,6 +1,6 @@
 # The argon2 addon (argon2-pool.c). opt.c is compiled three times, for AVX-512F, AVX2 and SSE2,
 # with fill_segment renamed in each; the addon picks one when it loads, by what the CPU has.
-# Elsewhere (arm64), the portable ref.c. es256-own-key.c (gatehouse_es256) checks ES256 signatures of
+# Elsewhere (arm64), the portable ref.c. es256-own-key.c (gatehouse_es256) checks and makes ES256 signatures of
 # Gatehouse's own keys with OpenSSL as node links it; it needs a 64-bit target (__int128).
 {
   "target_defaults": {

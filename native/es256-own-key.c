@@ -13,8 +13,15 @@
  * OpenSSL's generator multiplication, the one its ECDSA signing uses for its nonce. Steps on
  * e, r and s alone (the range checks, s⁻¹) and on X (which anyone can compute from the token
  * and the public key) may branch.
+ *
+ * It also signs with d: OpenSSL's own ECDSA (ECDSA_do_sign on an EC_KEY), without the provider
+ * layer that node:crypto's sign goes through, whose setup costs more than the signature itself
+ * once the caches are cold. Nonces, blinding and constant time are OpenSSL's.
  */
 #define _GNU_SOURCE
+/* EC_KEY and ECDSA_do_sign are deprecated in OpenSSL 3 in favour of the provider API, which is
+ * the cost this file avoids; they remain in every 3.x release. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #define NAPI_VERSION 8 /* type tags */
 #include <node_api.h>
 #include <openssl/bn.h>
@@ -158,6 +165,12 @@ typedef struct {
   uint64_t d_mont[4];
 } own_key;
 
+/* What loadKey's handle holds: d for the check, and d again as OpenSSL's signing key. */
+typedef struct {
+  own_key check;
+  EC_KEY *signer;
+} key_handle;
+
 /* Marks the handles loadKey makes, so that no other external is taken for one. */
 static const napi_type_tag KEY_TAG = {0x6761746568687573ULL, 0x6573323536000001ULL};
 
@@ -227,11 +240,36 @@ static napi_value type_error(napi_env env, const char *message) {
   return NULL;
 }
 
+static void free_handle(key_handle *handle) {
+  EC_KEY_free(handle->signer); /* clears d */
+  wipe(handle, sizeof *handle);
+  free(handle);
+}
+
 static void finalize_key(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
-  wipe(data, sizeof(own_key));
-  free(data);
+  free_handle(data);
+}
+
+/* d (big-endian, in range) as an EC_KEY with its public point, or NULL. */
+static EC_KEY *signing_key(const uint8_t bytes[32]) {
+  EC_KEY *ec = EC_KEY_new();
+  BIGNUM *d = BN_secure_new();
+  EC_POINT *point = EC_POINT_new(group);
+  BN_CTX *ctx = BN_CTX_new();
+  int ok = ec != NULL && d != NULL && point != NULL && ctx != NULL && BN_bin2bn(bytes, 32, d) != NULL;
+  if (ok) {
+    BN_set_flags(d, BN_FLG_CONSTTIME);
+    ok = EC_KEY_set_group(ec, group) == 1 && EC_KEY_set_private_key(ec, d) == 1 && EC_POINT_mul(group, point, d, NULL, NULL, ctx) == 1 &&
+         EC_KEY_set_public_key(ec, point) == 1;
+  }
+  BN_clear_free(d);
+  EC_POINT_free(point);
+  BN_CTX_free(ctx);
+  if (ok) return ec;
+  EC_KEY_free(ec);
+  return NULL;
 }
 
 /* loadKey(d: Buffer of 32 bytes, big-endian, 0 < d < n) → an opaque handle. */
@@ -251,17 +289,23 @@ static napi_value load_key(napi_env env, napi_callback_info info) {
     wipe(d, sizeof d);
     return type_error(env, "d is not a P-256 private scalar");
   }
-  own_key *key = malloc(sizeof *key);
+  key_handle *key = calloc(1, sizeof *key);
   if (key == NULL) {
     wipe(d, sizeof d);
     napi_throw_error(env, NULL, "out of memory");
     return NULL;
   }
-  mont_mul(key->d_mont, d, RR);
+  mont_mul(key->check.d_mont, d, RR);
   wipe(d, sizeof d);
+  key->signer = signing_key(bytes);
+  if (key->signer == NULL) {
+    free_handle(key);
+    napi_throw_error(env, NULL, "OpenSSL could not load the P-256 key");
+    return NULL;
+  }
   napi_value handle;
   if (napi_create_external(env, key, finalize_key, NULL, &handle) != napi_ok) {
-    finalize_key(env, key, NULL);
+    free_handle(key);
     return NULL;
   }
   if (napi_type_tag_object(env, handle, &KEY_TAG) != napi_ok) return NULL;
@@ -269,22 +313,34 @@ static napi_value load_key(napi_env env, napi_callback_info info) {
 }
 
 typedef struct {
-  own_key *key;
+  key_handle *key;
   uint8_t *input, *sig;
   size_t input_length, sig_length;
 } check_args;
+
+/* The handle in `value`, or NULL after throwing a TypeError. */
+static key_handle *get_handle(napi_env env, napi_value value) {
+  bool tagged = false;
+  key_handle *key = NULL;
+  if (napi_check_object_type_tag(env, value, &KEY_TAG, &tagged) != napi_ok || !tagged) {
+    type_error(env, "expected a key handle");
+    return NULL;
+  }
+  napi_get_value_external(env, value, (void **)&key);
+  return key;
+}
 
 /* (handle, signingInput: Buffer, signature: Buffer); 0 after throwing a TypeError. */
 static int get_check_args(napi_env env, napi_callback_info info, check_args *args) {
   size_t argc = 3;
   napi_value argv[3];
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  bool tagged = false, input_ok = false, sig_ok = false;
-  if (argc < 3 || napi_check_object_type_tag(env, argv[0], &KEY_TAG, &tagged) != napi_ok || !tagged) {
-    type_error(env, "expected a key handle");
+  bool input_ok = false, sig_ok = false;
+  if (argc < 3) {
+    type_error(env, "expected a key handle, a signing input and a signature");
     return 0;
   }
-  napi_get_value_external(env, argv[0], (void **)&args->key);
+  if ((args->key = get_handle(env, argv[0])) == NULL) return 0;
   napi_is_buffer(env, argv[1], &input_ok);
   napi_is_buffer(env, argv[2], &sig_ok);
   if (!input_ok || !sig_ok) {
@@ -300,7 +356,7 @@ static int get_check_args(napi_env env, napi_callback_info info, check_args *arg
 static napi_value verify(napi_env env, napi_callback_info info) {
   check_args args;
   if (!get_check_args(env, info, &args)) return NULL;
-  int result = args.sig_length == 64 ? check(args.key, args.input, args.input_length, args.sig) : 0;
+  int result = args.sig_length == 64 ? check(&args.key->check, args.input, args.input_length, args.sig) : 0;
   if (result < 0) {
     napi_throw_error(env, NULL, "ES256 check failed inside OpenSSL");
     return NULL;
@@ -371,7 +427,7 @@ static napi_value verify_async(napi_env env, napi_callback_info info) {
     return promise;
   }
   job->deferred = deferred;
-  job->key = *args.key;
+  job->key = args.key->check;
   memcpy(job->sig, args.sig, 64);
   job->input_length = args.input_length;
   memcpy(job->input, args.input, args.input_length);
@@ -387,6 +443,41 @@ static napi_value verify_async(napi_env env, napi_callback_info info) {
   return promise;
 }
 
+/* ---- signing ----------------------------------------------------------------------------- */
+
+/* sign(handle, signingInput: Buffer) → the 64-byte ES256 signature (r ‖ s, JWS's form). */
+static napi_value sign_input(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  if (argc < 2) return type_error(env, "expected a key handle and a signing input");
+  key_handle *key = get_handle(env, argv[0]);
+  if (key == NULL) return NULL;
+  bool is_buffer = false;
+  if (napi_is_buffer(env, argv[1], &is_buffer) != napi_ok || !is_buffer) return type_error(env, "the signing input must be a Buffer");
+  uint8_t *input;
+  size_t input_length;
+  napi_get_buffer_info(env, argv[1], (void **)&input, &input_length);
+  uint8_t digest[EVP_MAX_MD_SIZE];
+  unsigned int digest_length = 0;
+  ECDSA_SIG *sig = NULL;
+  if (EVP_Digest(input, input_length, digest, &digest_length, sha256, NULL) == 1 && digest_length == 32) {
+    sig = ECDSA_do_sign(digest, 32, key->signer);
+  }
+  uint8_t *out;
+  napi_value result;
+  const BIGNUM *r = NULL, *s = NULL;
+  if (sig != NULL) ECDSA_SIG_get0(sig, &r, &s);
+  int ok = sig != NULL && napi_create_buffer(env, 64, (void **)&out, &result) == napi_ok && BN_bn2binpad(r, out, 32) == 32 &&
+           BN_bn2binpad(s, out + 32, 32) == 32;
+  ECDSA_SIG_free(sig);
+  if (!ok) {
+    napi_throw_error(env, NULL, "ES256 signing failed inside OpenSSL");
+    return NULL;
+  }
+  return result;
+}
+
 static napi_value init(napi_env env, napi_value exports) {
   pthread_once(&once, init_once);
   if (!ready) {
@@ -397,6 +488,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"loadKey", NULL, load_key, NULL, NULL, NULL, napi_default, NULL},
       {"verify", NULL, verify, NULL, NULL, NULL, napi_default, NULL},
       {"verifyAsync", NULL, verify_async, NULL, NULL, NULL, napi_default, NULL},
+      {"sign", NULL, sign_input, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof properties / sizeof properties[0], properties);
   return exports;

@@ -114,7 +114,7 @@ async function runServer(runtime: Runtime, primary: Channel | undefined): Promis
   );
   if (config.jwtAlgorithm === 'ES256') {
     const es256Check = es256CheckName();
-    log.info({ es256Check }, `its own ES256 tokens are checked ${es256Check}`);
+    log.info({ es256Check }, `its own ES256 tokens are ${es256Check}`);
   }
   // The dummy hash for unknown-user logins is made now, so that the first such login costs what
   // later ones do, but after listen: it is tens of milliseconds of argon2 that start-up need not

@@ -15,6 +15,8 @@ export interface JwsKey {
   readonly key: KeyObject;
   /** For a key whose private half this process holds: a faster check of its signatures (es256-own-key.ts). */
   readonly check?: SignatureCheck;
+  /** For a private ES256 key: a faster signer of the same signatures (es256-own-key.ts). */
+  readonly sign?: (signingInput: Buffer) => Buffer;
 }
 
 /** Gives crypto.verify's verdict on a key's signatures, in its own way. */
@@ -69,7 +71,7 @@ export function signCompact(encodedHeader: string, payload: object, key: JwsKey)
 function signature(input: string, key: JwsKey): Buffer {
   switch (key.alg) {
     case 'ES256':
-      return cryptoSign('sha256', Buffer.from(input), { key: key.key, dsaEncoding: 'ieee-p1363' });
+      return key.sign ? key.sign(Buffer.from(input)) : cryptoSign('sha256', Buffer.from(input), { key: key.key, dsaEncoding: 'ieee-p1363' });
     case 'EdDSA':
       return cryptoSign(null, Buffer.from(input), key.key);
     case 'RS256':

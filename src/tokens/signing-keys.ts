@@ -13,7 +13,7 @@ import {
 } from 'node:crypto';
 import type { JwtAlgorithm } from '../config.js';
 import type { SigningKeyRecord } from '../store/store.js';
-import { ownKeyCheck } from './es256-own-key.js';
+import { ownKey } from './es256-own-key.js';
 import type { JwsKey } from './jwt.js';
 
 export type AsymmetricAlgorithm = Exclude<JwtAlgorithm, 'HS256'>;
@@ -30,15 +30,24 @@ export interface LoadedKey {
   readonly retiredAt: number | null;
 }
 
+/**
+ * A new key pair, as KeyObjects read back from the generated PEM. Node 20 can deadlock when a
+ * KeyObject that generateKeyPairSync returned is exported to a JWK: the export holds the key's
+ * lock while it allocates, and a garbage collection then finalises the spent generation job,
+ * which takes the same lock (seen here once, in a test). Keys read back from PEM share no lock
+ * with the job.
+ */
 function generatePair(alg: AsymmetricAlgorithm): { privateKey: KeyObject; publicKey: KeyObject } {
-  switch (alg) {
-    case 'ES256':
-      return generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    case 'EdDSA':
-      return generateKeyPairSync('ed25519');
-    case 'RS256':
-      return generateKeyPairSync('rsa', { modulusLength: 2048 });
-  }
+  const publicKeyEncoding = { type: 'spki', format: 'pem' } as const;
+  const privateKeyEncoding = { type: 'pkcs8', format: 'pem' } as const;
+  const pem: string =
+    alg === 'ES256'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256', publicKeyEncoding, privateKeyEncoding }).privateKey
+      : alg === 'EdDSA'
+        ? generateKeyPairSync('ed25519', { publicKeyEncoding, privateKeyEncoding }).privateKey
+        : generateKeyPairSync('rsa', { modulusLength: 2048, publicKeyEncoding, privateKeyEncoding }).privateKey;
+  const privateKey = createPrivateKey(pem);
+  return { privateKey, publicKey: createPublicKey(privateKey) };
 }
 
 /** RFC 7638 JWK thumbprint: SHA-256 over the required members in lexicographic order. */
@@ -74,11 +83,12 @@ export function loadSigningKey(record: SigningKeyRecord, kek: Buffer | undefined
   const pem = isEncryptedPrivateKey(record.privateKey) ? decryptPrivateKey(record.privateKey, kek, record.kid) : record.privateKey;
   const privateKey = createPrivateKey(pem);
   const publicKey = createPublicKey(privateKey);
+  const own = alg === 'ES256' ? ownKey(privateKey, publicKey) : undefined;
   return {
     kid: record.kid,
     alg,
-    signer: { kid: record.kid, alg, key: privateKey },
-    verifier: { kid: record.kid, alg, key: publicKey, check: alg === 'ES256' ? ownKeyCheck(privateKey, publicKey) : undefined },
+    signer: { kid: record.kid, alg, key: privateKey, sign: own?.sign },
+    verifier: { kid: record.kid, alg, key: publicKey, check: own?.check },
     publicJwk: JSON.parse(record.publicJwk) as JsonWebKey,
     createdAt: record.createdAt,
     retiredAt: record.retiredAt,
