@@ -23,7 +23,8 @@ export function summarise(rounds) {
     loadgenCpu: pick((r) => r.loadgenCpu),
     otherCpu: pick((r) => r.otherCpu),
     roundsRps: rounds.map((r) => r.rps),
-    // The ceiling measured right before each round, where there is one (Gatehouse's cold and login rounds).
+    // The ceiling timed around each round (the mean of a sample before and one after it), where
+    // there is one (Gatehouse's cold and login rounds).
     roundsCeilingRps: rounds.map((r) => r.pairedCeilingRps ?? null),
   };
 }
@@ -75,7 +76,7 @@ function compared([as, bs], [a, b]) {
 /** One contender's figures ÷ another's. */
 const versus = (a, b) => compared([a?.roundsRps, b?.roundsRps], [a?.rps, b?.rps]);
 
-/** Rounds ÷ the ceiling measured right before each (Gatehouse); otherwise ÷ the median ceiling. */
+/** Rounds ÷ the ceiling timed around each (Gatehouse); otherwise ÷ the median ceiling. */
 const versusCeiling = (run, ceiling) => compared([run?.roundsRps, run?.roundsCeilingRps], [run?.rps, ceiling?.ceilingRps]);
 
 /** A goal's figure and, for a ratio, its round-by-round ratios (null when not paired). */
@@ -137,7 +138,7 @@ export function renderTables(figures, meta) {
   );
 
   const c = figures.ceilings;
-  out.push('\n## in-process ceilings (bench process: before any server starts, and ES256/argon2id again before each Gatehouse cold/login round; median)');
+  out.push('\n## in-process ceilings (bench process: before any server starts, and ES256/argon2id again before and after each Gatehouse cold/login round; median)');
   const each = (ceiling, figure, digits) => (ceiling.samples ?? [ceiling]).map((s) => num(figure(s), digits)).join(' ');
   const parallelMs = (s) => (1000 * s.cores) / s.parallelRps;
   const parallelMicros = (s) => (1e6 * s.cores) / s.parallelRps;

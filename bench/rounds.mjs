@@ -33,10 +33,12 @@ const brief = (r) =>
   ` [cores: server ${r.serverCpu?.toFixed(2)}, loadgen ${r.loadgenCpu?.toFixed(2)}${r.otherCpu > 0.15 ? `, OTHER ${r.otherCpu.toFixed(2)}` : ''}]`;
 
 /**
- * `beforeRound(scenarioId, entry)`, when given, runs before each measured round, after the quiet
- * wait; a ceiling it resolves is paired with that round (see versusCeiling in report.mjs).
+ * `pairing`, when given, times a round's ceiling around it: `before(scenarioId, entry)` runs
+ * before each measured round, after the quiet wait, and a sample it resolves is taken again by
+ * `after(scenarioId, entry, before)` once the round is over, which resolves the ceiling paired
+ * with that round (see versusCeiling in report.mjs).
  */
-export async function runScenario(scenario, entries, load, cfg, figures, rawRounds, log, beforeRound) {
+export async function runScenario(scenario, entries, load, cfg, figures, rawRounds, log, pairing) {
   const entrants = entries.filter((e) => scenario.takesPart(e.contender));
   if (entrants.length === 0) return;
   log(`\n[${scenario.id}] ${scenario.title(cfg)}`);
@@ -65,10 +67,10 @@ export async function runScenario(scenario, entries, load, cfg, figures, rawRoun
       try {
         const quiet = cfg.quietWait > 0 ? await waitForQuiet(cfg.quietWait * 1000) : null;
         if (quiet && quiet.busyCores >= 0.25) log(`  (machine still busy: ${quiet.busyCores.toFixed(2)} cores used by other work after ${cfg.quietWait} s)`);
-        const ceiling = await beforeRound?.(scenario.id, entry);
+        const before = await pairing?.before(scenario.id, entry);
         const results = await attempt(entry, cfg.duration, round);
         for (const r of results) r.busyBefore = quiet?.busyCores ?? null;
-        if (ceiling) results[0].pairedCeilingRps = ceiling.ceilingRps;
+        if (before) results[0].pairedCeilingRps = await pairing.after(scenario.id, entry, before);
         rounds[id].push(results);
         log(`  round ${round}/${cfg.rounds} ${id.padEnd(9)} ${results.map((r) => `${r.title}: ${brief(r)}`).join(' | ')}`);
       } catch (error) {
