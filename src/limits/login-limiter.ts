@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { BoundedMemo } from '../bounded-memo.js';
 import { ipGroup } from './ip.js';
 import type { LimiterStore, Reservation } from './limiter.js';
 import { DEFAULT_LOGIN_LIMITS, retryAfterSeconds, validateLoginLimits } from './policy.js';
@@ -94,10 +95,21 @@ interface Subjects {
 }
 
 /**
+ * A login asks for its keys twice, in `begin` and in `succeeded` a hash later: the second time
+ * they are here (three SHA-256 digests saved, with caches the hash swept in between).
+ */
+const keptSubjects = new BoundedMemo<Subjects>(256, 512);
+
+/**
  * Store keys are digests, not the names: fixed length whatever the attacker sends, and no
  * username (people type passwords into that field) or address lands in Redis in clear.
  */
 function subjects(account: string, ip: string | null): Subjects {
+  // The IP's length first: one key per (account, ip) pair, whatever either holds.
+  return keptSubjects.get(ip === null ? `-${account}` : `${ip.length}:${ip}:${account}`, () => computeSubjects(account, ip));
+}
+
+function computeSubjects(account: string, ip: string | null): Subjects {
   const accountKey = digest('account', account);
   if (ip === null) return { account: accountKey, source: null };
   const group = ipGroup(ip);

@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hash as argon2Hash, parseOptions, verify as argon2Verify } from '@node-rs/argon2';
 import type { Algorithm, Version } from '@node-rs/argon2';
+import { BoundedMemo } from '../bounded-memo.js';
 import type { Argon2Params } from '../config.js';
 import { loadNativeArgon2, NATIVE_LIMITS, type NativeArgon2 } from './argon2-native.js';
 import type { HashScheme } from './scheme.js';
@@ -46,19 +47,11 @@ export interface Argon2HashInfo {
  * took about 90 µs on a 2-core VM, three lookups here 15. Bounded in entries and in length
  * (PHC argon2 strings are about 100 characters).
  */
-const parsed = new Map<string, Argon2HashInfo | undefined>();
-const PARSED_KEPT = 256;
-const PARSED_MAX_LENGTH = 512;
+const parsed = new BoundedMemo<Argon2HashInfo | undefined>(256, 512);
 
 /** Parses the parameters of a PHC argon2 string; undefined if it is not one or exceeds ARGON2_LIMITS. */
 export function parseArgon2Hash(storedHash: string): Argon2HashInfo | undefined {
-  if (parsed.has(storedHash)) return parsed.get(storedHash);
-  const info = parse(storedHash);
-  if (storedHash.length <= PARSED_MAX_LENGTH) {
-    if (parsed.size >= PARSED_KEPT) parsed.delete(parsed.keys().next().value as string);
-    parsed.set(storedHash, info);
-  }
-  return info;
+  return parsed.get(storedHash, () => parse(storedHash));
 }
 
 function parse(storedHash: string): Argon2HashInfo | undefined {

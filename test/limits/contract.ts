@@ -126,6 +126,24 @@ export function limiterContract(name: string, open: () => Promise<LimiterFixture
       assert.equal((await limiter.begin(erin, ip, clock.now())).allowed, false);
     });
 
+    it('keeps each account’s counter through 300 other accounts’ attempts, with and without an IP', async () => {
+      const clock = new ManualClock();
+      const ip = newIp();
+      const frank = account();
+      const grace = account();
+      await fail(6, frank, ip, clock);
+      await fail(6, grace, null, clock);
+      // An account named like another pair's key gets a counter of its own.
+      await fail(6, `${ip.length}:${ip}:${grace}`, null, clock);
+      await fail(6, `-${frank}`, ip, clock);
+      for (let i = 0; i < 300; i += 1) await fail(1, account(), i % 2 === 0 ? newIp() : null, clock);
+      assert.equal((await limiter.begin(frank, ip, clock.now())).allowed, false);
+      assert.equal((await limiter.begin(grace, null, clock.now())).allowed, false);
+      await limiter.succeeded(frank, ip, clock.now());
+      assert.deepEqual(await limiter.begin(frank, ip, clock.now()), { allowed: true });
+      assert.equal((await limiter.begin(grace, null, clock.now())).allowed, false);
+    });
+
     it('does not hold back an IP that logged into the account before, but holds back a new one', async () => {
       const clock = new ManualClock();
       const frank = account();
