@@ -50,10 +50,11 @@ export async function runScenario(scenario, entries, load, cfg, figures, rawRoun
     scenario.after?.(entry, results);
     return results;
   };
-  if (scenario.warmup !== false && cfg.warmup > 0) {
+  const warmup = scenario.warmup === false ? 0 : (scenario.warmup?.(cfg) ?? cfg.warmup);
+  if (warmup > 0) {
     for (const entry of entrants) {
       try {
-        await attempt(entry, cfg.warmup, 0);
+        await attempt(entry, warmup, 0);
       } catch (error) {
         // Not fatal: a warm-up may be too short for one slow login; the rounds tell.
         log(`  warm-up ${entry.contender.id}: ${error.message}`);

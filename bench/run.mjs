@@ -12,6 +12,7 @@ import { LoadGenerator } from './load.mjs';
 import { formatTable, runMiddlewareBench } from './middleware.mjs';
 import { installCleanup, stop, stopAll, memoryOf, waitForQuiet, idleSetting } from './processes.mjs';
 import { SCENARIOS, coldStart } from './scenarios.mjs';
+import { findWrk } from './wrk.mjs';
 import { runScenario, disturbed } from './rounds.mjs';
 import { median, evaluateGoals, renderTables, unsteady, writeJson } from './report.mjs';
 import { closeAgent } from './tokens.mjs';
@@ -31,6 +32,7 @@ function readConfig(env) {
     duration,
     rounds: Math.round(number('BENCH_ROUNDS', 2, 1)),
     warmup,
+    loginWarmup: number('BENCH_LOGIN_WARMUP', 6 * duration, 0),
     connections: Math.round(number('BENCH_CONNECTIONS', 10, 1)),
     loginConnections: Math.round(number('BENCH_LOGIN_CONNECTIONS', 4, 1)),
     pool: Math.round(number('BENCH_POOL', 200, 1)),
@@ -84,17 +86,19 @@ async function startAll(contenders, ctx, cfg) {
 
 async function main() {
   const cfg = readConfig(process.env);
+  const wrk = findWrk();
   const meta = {
     date: new Date().toISOString(),
     node: process.version,
     cpu: os.cpus()[0]?.model,
     cores: os.availableParallelism(),
     config: cfg,
-    loadGenerator: 'autocannon 8 in one separate child process (bench/loadgen.mjs), prebuilt requests, keep-alive, pipelining 1',
+    loadGenerator: `autocannon 8 in one separate child process (bench/loadgen.mjs), prebuilt requests, keep-alive, pipelining 1; logins: ${wrk ? `wrk ${wrk.version}, run by that process (bench/wrk.mjs)` : 'autocannon too (no wrk installed)'}`,
     inheritedGatehouseEnv: Object.keys(process.env).filter((k) => k.startsWith('GATEHOUSE_')),
     idle: idleSetting(),
   };
-  log(`bench: node ${meta.node}, ${meta.cores} cores (${meta.cpu}${meta.idle ? `; ${meta.idle}` : ''}); ${cfg.rounds} rounds × ${cfg.duration} s, warm-up ${cfg.warmup} s`);
+  log(`bench: load from ${meta.loadGenerator}`);
+  log(`bench: node ${meta.node}, ${meta.cores} cores (${meta.cpu}${meta.idle ? `; ${meta.idle}` : ''}); ${cfg.rounds} rounds × ${cfg.duration} s, warm-up ${cfg.warmup} s (logins: ${cfg.loginWarmup} s)`);
   if (meta.inheritedGatehouseEnv.length) log(`bench: Gatehouse also gets ${meta.inheritedGatehouseEnv.join(', ')} from this environment`);
 
   log('\nceilings (in-process, before any server starts)');
