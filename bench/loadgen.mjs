@@ -1,5 +1,6 @@
 // The load generator: a child process (forked by load.mjs) that runs autocannon against
-// 127.0.0.1 and answers one summary per load spec over IPC. It owns its own core-time, so
+// 127.0.0.1 (logins: wrk when installed, see wrk.mjs) and answers one summary per load spec
+// over IPC. It owns its own core-time, so
 // what it costs is measured apart from the orchestrator. The core use of the server, of the
 // generator and of the machine is read here too, right before the first connection and right
 // after the last answer, so that it covers the load alone (see launch below).
@@ -15,7 +16,10 @@
 // Several specs in one message run at once; the first one sets the length, the others stop
 // when it ends (login storm + /users/me).
 import autocannon from 'autocannon';
-import { cpuSecondsOf, machineBusySeconds } from './processes.mjs';
+import { childrenCpuSeconds, cpuSecondsOf, machineBusySeconds } from './processes.mjs';
+import { findWrk, prepareWrk } from './wrk.mjs';
+
+const wrk = findWrk();
 
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -96,6 +100,7 @@ function refreshClients(spec, host, extra) {
 function prepare(spec) {
   const url = new URL(spec.url);
   if (url.hostname !== '127.0.0.1') throw new Error(`refusing to load ${url.hostname}: loopback only`);
+  if (spec.kind === 'form' && wrk && !spec.amount) return prepareWrk(spec, wrk);
   const latencies = new Latencies();
   const statusCodes = {};
   const extra = {};
@@ -161,13 +166,14 @@ function coresFrom(serverPid) {
   const server0 = cpuSecondsOf(serverPid);
   const busy0 = machineBusySeconds();
   const own0 = process.cpuUsage();
+  const children0 = childrenCpuSeconds();
   const t0 = performance.now();
   return () => {
     const wall = (performance.now() - t0) / 1000;
     const own = process.cpuUsage(own0);
     const server1 = cpuSecondsOf(serverPid);
     const busy1 = machineBusySeconds();
-    const loadgenCpu = (own.user + own.system) / 1e6 / wall;
+    const loadgenCpu = ((own.user + own.system) / 1e6 + childrenCpuSeconds() - children0) / wall;
     const serverCpu = server0 === null || server1 === null ? null : (server1 - server0) / wall;
     const otherCpu = busy0 === null || busy1 === null || serverCpu === null ? null : Math.max(0, (busy1 - busy0) / wall - serverCpu - loadgenCpu);
     return { serverCpu, loadgenCpu, otherCpu };

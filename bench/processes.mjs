@@ -129,6 +129,19 @@ export async function waitReady(child, port, path, { t0, headers, timeoutMs = 20
  * The process and its live descendants: a server may fork workers (Gatehouse with
  * GATEHOUSE_WORKERS), and its figures are the whole tree's.
  */
+/**
+ * Core-seconds of this process's children: those still running (with theirs) and those that
+ * ended and were reaped (the kernel adds theirs to ours then). For a load generator that runs
+ * another program (wrk) to be measured with it.
+ */
+export function childrenCpuSeconds() {
+  const stat = readFileSync('/proc/self/stat', 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const reaped = (Number(fields[13]) + Number(fields[14])) / TICKS_PER_SECOND; // cutime, cstime
+  const live = treeOf(process.pid).slice(1).reduce((sum, pid) => sum + (cpuSecondsOf(pid) ?? 0), 0);
+  return reaped + live;
+}
+
 function treeOf(pid) {
   const pids = [pid];
   for (let i = 0; i < pids.length; i++) {

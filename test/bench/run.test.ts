@@ -31,6 +31,7 @@ describe('bench: a smoke run', { timeout: 260_000 }, () => {
       BENCH_DURATION: '0.2',
       BENCH_ROUNDS: '1',
       BENCH_WARMUP: '0',
+      BENCH_LOGIN_WARMUP: '1',
       BENCH_COLD_STARTS: '1',
       BENCH_QUIET_WAIT: '0',
     };
@@ -53,6 +54,8 @@ describe('bench: a smoke run', { timeout: 260_000 }, () => {
     assert.equal(code, 0, stderr);
     assert.doesNotMatch(stderr, /FAILED|bench failed/);
     assert.match(stdout, /## goals/);
+    assert.match(stderr, /bench: load from autocannon 8 .*; logins: (wrk \S+, run by that process|autocannon too \(no wrk installed\))/);
+    assert.match(stderr, /warm-up 0 s \(logins: 1 s\)/);
     assert.match(stdout, /Resource-server guard/);
 
     const { figures } = JSON.parse(readFileSync(results, 'utf8')) as { figures: Record<string, Record<string, unknown>> };
