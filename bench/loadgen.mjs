@@ -1,7 +1,6 @@
 // The load generator: a child process (forked by load.mjs) that runs autocannon against
 // 127.0.0.1 (logins: wrk when installed, see wrk.mjs) and answers one summary per load spec
-// over IPC. It owns its own core-time, so
-// what it costs is measured apart from the orchestrator. The core use of the server, of the
+// over IPC. It owns its own core-time, so what it costs is measured apart from the orchestrator. The core use of the server, of the
 // generator and of the machine is read here too, right before the first connection and right
 // after the last answer, so that it covers the load alone (see launch below).
 //

@@ -126,22 +126,31 @@ export async function waitReady(child, port, path, { t0, headers, timeoutMs = 20
 }
 
 /**
- * The process and its live descendants: a server may fork workers (Gatehouse with
- * GATEHOUSE_WORKERS), and its figures are the whole tree's.
- */
-/**
  * Core-seconds of this process's children: those still running (with theirs) and those that
  * ended and were reaped (the kernel adds theirs to ours then). For a load generator that runs
  * another program (wrk) to be measured with it.
  */
 export function childrenCpuSeconds() {
-  const stat = readFileSync('/proc/self/stat', 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const reaped = (Number(fields[13]) + Number(fields[14])) / TICKS_PER_SECOND; // cutime, cstime
-  const live = treeOf(process.pid).slice(1).reduce((sum, pid) => sum + (cpuSecondsOf(pid) ?? 0), 0);
-  return reaped + live;
+  const [self, ...descendants] = treeOf(process.pid);
+  const reaped = statFields(self, 13, 14); // cutime, cstime
+  return descendants.reduce((sum, pid) => sum + (statFields(pid, 11, 12) ?? 0), reaped ?? 0);
 }
 
+/** The sum of two numeric fields of /proc/PID/stat (counted after the command), in seconds; null once it is gone. */
+function statFields(pid, a, b) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[a]) + Number(fields[b])) / TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The process and its live descendants: a server may fork workers (Gatehouse with
+ * GATEHOUSE_WORKERS), and its figures are the whole tree's.
+ */
 function treeOf(pid) {
   const pids = [pid];
   for (let i = 0; i < pids.length; i++) {
@@ -179,13 +188,9 @@ const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 export function cpuSecondsOf(pid) {
   let seconds = 0;
   for (const p of treeOf(pid)) {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      seconds += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime
-    } catch {
-      if (p === pid) return null;
-    }
+    const own = statFields(p, 11, 12); // utime, stime
+    if (own === null && p === pid) return null;
+    seconds += own ?? 0;
   }
   return seconds;
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench`: starts every contender as its own child process on 127.0.0.1, drives them
-// with autocannon from a separate load-generator process, rounds interleaved A B C D A B C D,
+// with autocannon (logins: wrk when installed) from a separate load-generator process, rounds interleaved A B C D A B C D,
 // then cold starts; prints tables and writes bench/results/latest.json. See bench/README.md.
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
